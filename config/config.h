@@ -1,0 +1,117 @@
+// The Veil configuration: every setting with its default. Loaded from TOML by
+// load_config(); see config/veil.example.toml for the documented file.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace veil {
+
+struct DaemonConfig {
+  std::string data_dir;        // empty: default_data_dir()
+  std::string run_as_user = "veil";
+  int workers = 0;             // 0: one per core
+  std::string log_level = "info";
+};
+
+struct DatabaseConfig {
+  std::string url;             // empty: embedded private PostgreSQL under data_dir/postgres
+  int connect_timeout_s = 10;
+};
+
+struct ModelsConfig {
+  std::string dir;             // empty: VEIL_MODEL_DIR, else the directory scripts/setup fills
+  std::string detector = "face_detection_yunet_2022mar.onnx";
+  std::string detector_sha256 = "50ef07f702a31741ca46a4c0d947773b64143b9362780237bf0d427d6c79bab7";
+  std::string embedder = "face_recognition_mobilefacenet_128d.onnx";
+  std::string embedder_sha256 = "e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f";
+  int embedder_input_size = 112;
+  double embedder_mean = 127.5;
+  double embedder_scale = 1.0 / 128.0;
+  bool embedder_rgb = true;
+  // 5-point alignment template (eyes, nose, mouth corners) in input-size pixels.
+  std::array<std::array<double, 2>, 5> embedder_template = {{{38.2946, 51.6963},
+                                                             {73.5318, 51.5014},
+                                                             {56.0252, 71.7366},
+                                                             {41.5493, 92.3655},
+                                                             {70.7299, 92.2041}}};
+};
+
+struct DetectionConfig {
+  double score_threshold = 0.5;
+  double nms_threshold = 0.3;
+  std::string mode = "default";  // "default" or "thorough"
+};
+
+struct MatchingConfig {
+  double accept_threshold = 0.5;
+  double reject_threshold = 0.3;
+};
+
+struct RedactionConfig {
+  std::string style = "pixelate_blur";  // or "solid"
+  double expand = 1.4;
+  int cells = 8;
+};
+
+struct LimitsConfig {
+  std::int64_t max_pixels = 100'000'000;
+  std::int64_t max_file_bytes = 200LL * 1024 * 1024;
+  double max_video_seconds = 300;
+  int max_video_long_edge = 4096;
+};
+
+struct RenditionsConfig {
+  int display_long_edge = 2048;
+  std::string display_format = "jpeg";  // or "webp"
+  int quality = 85;
+  int thumb_size = 320;
+  bool square_thumb = true;
+};
+
+struct PolicyConfig {
+  bool keep_journal_owner = true;
+  bool keep_consented = true;
+  bool hold_parent_uploads = true;
+  bool hold_uncertain = true;
+};
+
+struct Config {
+  DaemonConfig daemon;
+  DatabaseConfig database;
+  ModelsConfig models;
+  DetectionConfig detection;
+  MatchingConfig matching;
+  RedactionConfig redaction;
+  LimitsConfig limits;
+  RenditionsConfig renditions;
+  PolicyConfig policy;
+};
+
+// Raised for any problem in a configuration file. what() names the file, the key
+// and the problem, e.g. "veil.toml: detection.score_threshold: must be between 0 and 1 (got 3)".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads a TOML file. Keys not given keep their defaults; unknown keys, wrong
+// types and out-of-range values raise ConfigError.
+Config load_config(const std::string& path);
+
+// Same, from TOML text; `source_name` is used in messages in place of the file name.
+Config parse_config(const std::string& toml_text, const std::string& source_name);
+
+// /var/lib/veil when running as root, else $XDG_DATA_HOME/veil or ~/.local/share/veil.
+std::string default_data_dir();
+
+// The data directory the config names, or default_data_dir().
+std::string effective_data_dir(const Config& config);
+
+// VEIL_MODEL_DIR when set, else config.models.dir when set, else the build's model directory.
+std::string effective_model_dir(const Config& config);
+
+}  // namespace veil

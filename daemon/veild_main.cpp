@@ -1,0 +1,2 @@
+// veild: the Veil daemon's entry point (placeholder while the foundation lands).
+int main() { return 0; }

@@ -1,0 +1,56 @@
+// Image decoding with libvips: every supported format to an upright 8-bit sRGB BGR
+// cv::Mat, refusing bad input with a clear, typed error before it can hurt.
+//
+// Contract: the returned pixels are the first (primary) frame/page only, EXIF/container
+// orientation applied, colour converted to sRGB (CMYK, grey, 16-bit, alpha dropped).
+// Width x height is checked against limits.max_pixels from the header, before any
+// pixel is decoded. Never crashes on hostile input: throws DecodeError instead.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include <opencv2/core/mat.hpp>
+
+namespace veil {
+
+struct DecodeLimits {
+  std::int64_t max_pixels = 100'000'000;
+  std::int64_t max_file_bytes = 200LL * 1024 * 1024;
+};
+
+enum class DecodeErrorKind {
+  empty,        // zero bytes
+  too_large,    // file bytes over the limit
+  unsupported,  // not an image type Veil accepts (includes random bytes)
+  pixel_bomb,   // declared width x height over the limit
+  corrupt,      // recognised type but the pixels cannot be decoded
+};
+
+const char* to_string(DecodeErrorKind kind);
+
+class DecodeError : public std::runtime_error {
+ public:
+  DecodeError(DecodeErrorKind kind, const std::string& message)
+      : std::runtime_error(message), kind_(kind) {}
+  DecodeErrorKind kind() const { return kind_; }
+
+ private:
+  DecodeErrorKind kind_;
+};
+
+struct DecodedImage {
+  cv::Mat bgr;              // CV_8UC3, upright, sRGB
+  std::string format;       // "jpeg", "png", "webp", "heif", "gif", "tiff", ...
+  int orientation = 1;      // the EXIF orientation that was applied (1 = none)
+  int frames = 1;           // frames/pages in the file; only the first is returned
+};
+
+// Decodes an in-memory file.
+DecodedImage decode_image(const std::string& bytes, const DecodeLimits& limits);
+
+// Initialises libvips once per process (safe to call many times, from any thread).
+void ensure_vips_started();
+
+}  // namespace veil

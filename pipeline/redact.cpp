@@ -1,0 +1,67 @@
+// Face redaction: expanded elliptical region, pixelated then blurred, or solid.
+#include "pipeline/redact.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <opencv2/imgproc.hpp>
+
+namespace veil {
+
+RedactionStyle parse_redaction_style(const std::string& name) {
+  if (name == "pixelate_blur") return RedactionStyle::pixelate_blur;
+  if (name == "solid") return RedactionStyle::solid;
+  throw std::invalid_argument("unknown redaction style: " + name);
+}
+
+Box redaction_region(const Box& face, const RedactOptions& options, int image_width, int image_height) {
+  const float expand = std::max(1.0f, options.expand);
+  const float w = face.w * expand;
+  const float h = face.h * expand;
+  const float cx = face.x + face.w / 2;
+  // Shift the centre up by a tenth of the face height so that forehead and hair are covered;
+  // the lower edge still sits below the chin because of the expansion.
+  const float cy = face.y + face.h / 2 - 0.1f * face.h;
+  float x1 = std::floor(cx - w / 2), y1 = std::floor(cy - h / 2);
+  float x2 = std::ceil(cx + w / 2), y2 = std::ceil(cy + h / 2);
+  x1 = std::clamp(x1, 0.f, static_cast<float>(image_width));
+  y1 = std::clamp(y1, 0.f, static_cast<float>(image_height));
+  x2 = std::clamp(x2, 0.f, static_cast<float>(image_width));
+  y2 = std::clamp(y2, 0.f, static_cast<float>(image_height));
+  return Box{x1, y1, x2 - x1, y2 - y1};
+}
+
+Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options) {
+  CV_Assert(bgr.type() == CV_8UC3);
+  const Box region = redaction_region(face, options, bgr.cols, bgr.rows);
+  const int x = static_cast<int>(region.x), y = static_cast<int>(region.y);
+  const int w = static_cast<int>(region.w), h = static_cast<int>(region.h);
+  if (w <= 0 || h <= 0) return region;
+  cv::Mat roi = bgr(cv::Rect(x, y, w, h));
+
+  cv::Mat painted;
+  if (options.style == RedactionStyle::solid) {
+    painted = cv::Mat(roi.size(), roi.type(), cv::Scalar(128, 128, 128));
+  } else {
+    // Pixelate: average down to at most `cells` cells across, so no detail finer than a
+    // cell survives; then blur the cell edges so the result is not a mosaic that could be
+    // matched. Averaging is lossy: nothing of the original detail can be recovered.
+    const int cells = std::max(2, options.cells);
+    const int cw = std::max(1, std::min(cells, w));
+    const int ch = std::max(1, std::min(static_cast<int>(std::lround(cells * static_cast<double>(h) / w)), h));
+    cv::Mat small;
+    cv::resize(roi, small, cv::Size(cw, ch), 0, 0, cv::INTER_AREA);
+    cv::resize(small, painted, roi.size(), 0, 0, cv::INTER_NEAREST);
+    const int k = (std::max(w / cw, 1) | 1);  // about one cell, odd
+    cv::GaussianBlur(painted, painted, cv::Size(k, k), 0);
+  }
+  // Elliptical mask filling the region; the area outside the ellipse is left as it was.
+  cv::Mat mask = cv::Mat::zeros(roi.size(), CV_8UC1);
+  cv::ellipse(mask, cv::Point(w / 2, h / 2), cv::Size(std::max(1, w / 2), std::max(1, h / 2)), 0, 0, 360,
+              cv::Scalar(255), cv::FILLED);
+  painted.copyTo(roi, mask);
+  return region;
+}
+
+}  // namespace veil

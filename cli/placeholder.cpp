@@ -1,1 +1,1 @@
-// Placeholder translation unit until the daemon library has sources.
+// Placeholder translation unit until the cli library has sources.

@@ -1,2 +1,40 @@
-// veild: the Veil daemon's entry point (placeholder while the foundation lands).
-int main() { return 0; }
+// veild: the Veil daemon's entry point (options, configuration, logging).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/config.h"
+#include "config/logging.h"
+#include "daemon/daemon.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"veild - the Veil media-processing daemon.\n"
+               "Without database.url it runs a private PostgreSQL under its data directory."};
+  std::string config_path, data_dir, database_url, log_format = "text", log_level;
+  app.add_option("-c,--config", config_path, "TOML configuration file (see config/veil.example.toml)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--data-dir", data_dir, "data directory (overrides daemon.data_dir; default /var/lib/veil as root)");
+  app.add_option("--database-url", database_url, "PostgreSQL URL (overrides database.url; empty: embedded)");
+  app.add_option("--log-format", log_format, "log format: text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--log-level", log_level, "log level: trace, debug, info, warn, error (overrides daemon.log_level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  CLI11_PARSE(app, argc, argv);
+
+  veil::Config config;
+  try {
+    if (!config_path.empty()) config = veil::load_config(config_path);
+  } catch (const veil::ConfigError& e) {
+    fprintf(stderr, "veild: configuration error: %s\n", e.what());
+    return 2;
+  }
+  if (!data_dir.empty()) config.daemon.data_dir = data_dir;
+  if (!database_url.empty()) config.database.url = database_url;
+  if (!log_level.empty()) config.daemon.log_level = log_level;
+  veil::setup_logging(veil::parse_log_format(log_format), config.daemon.log_level);
+  try {
+    return veil::run_daemon(config);
+  } catch (const std::exception& e) {
+    spdlog::critical("veild cannot start: {}", e.what());
+    return 1;
+  }
+}

@@ -19,7 +19,7 @@ int schema_version(pqxx::connection_base& db) {
 int apply_migrations(pqxx::connection_base& db) {
   pqxx::work tx(db);
   // Serialises concurrent starters; released at commit or rollback.
-  tx.exec0("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
+  tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
   tx.exec0(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       " version integer PRIMARY KEY, name text NOT NULL,"

@@ -1,0 +1,63 @@
+// veild start-up, signal wait and shutdown.
+#include "daemon/daemon.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "models/model_file.h"
+#include "storage/database.h"
+#include "storage/process_runner.h"
+
+namespace veil {
+
+void check_models(const Config& config) {
+  const std::string dir = effective_model_dir(config);
+  read_verified_model(dir + "/" + config.models.detector, config.models.detector_sha256);
+  read_verified_model(dir + "/" + config.models.embedder, config.models.embedder_sha256);
+  spdlog::info("models: {} and {} verified in {}", config.models.detector, config.models.embedder, dir);
+}
+
+int run_daemon(const Config& config) {
+  // Signals are handled synchronously by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  check_models(config);
+
+  const std::string data_dir = effective_data_dir(config);
+  if (geteuid() == 0) {
+    const ServiceUser user = lookup_service_user(config.daemon.run_as_user);
+    ensure_owned_directory(data_dir, &user);
+    drop_privileges(user);
+    spdlog::info("running as user '{}' (started as root)", user.name);
+  } else {
+    ensure_owned_directory(data_dir, nullptr);
+  }
+  spdlog::info("data directory: {}", data_dir);
+
+  Database database(config);
+  if (database.embedded()) spdlog::info("database: embedded PostgreSQL under {}/postgres", data_dir);
+  else spdlog::info("database: {}", config.database.url);
+  migrate_database(database.url());
+
+  spdlog::info("veild ready (pid {})", getpid());
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: nothing to reload yet");
+      continue;
+    }
+    spdlog::info("{} received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  return 0;  // ~Database stops the embedded cluster
+}
+
+}  // namespace veil

@@ -1,0 +1,128 @@
+// Configuration parsing: defaults, good files, and each kind of bad file with its message.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "config/config.h"
+#include "tests/test_support.h"
+
+namespace veil {
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_config(text, "test.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, EmptyFileGivesDefaults) {
+  const Config c = parse_config("", "empty.toml");
+  EXPECT_EQ(c.database.url, "");
+  EXPECT_EQ(c.models.detector, "face_detection_yunet_2022mar.onnx");
+  EXPECT_EQ(c.renditions.display_long_edge, 2048);
+  EXPECT_EQ(c.renditions.quality, 85);
+  EXPECT_EQ(c.redaction.style, "pixelate_blur");
+  EXPECT_FLOAT_EQ(c.redaction.expand, 1.4);
+  EXPECT_TRUE(c.policy.hold_parent_uploads);
+}
+
+TEST(Config, GoodFileSetsValues) {
+  const Config c = parse_config(R"(
+[daemon]
+data_dir = "/srv/veil"
+workers = 3
+[database]
+url = "postgresql:///veil"
+[detection]
+score_threshold = 0.6
+mode = "thorough"
+[redaction]
+style = "solid"
+expand = 2
+[models]
+embedder_template = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]
+[limits]
+max_pixels = 1000
+)",
+                                "good.toml");
+  EXPECT_EQ(c.daemon.data_dir, "/srv/veil");
+  EXPECT_EQ(c.daemon.workers, 3);
+  EXPECT_EQ(c.database.url, "postgresql:///veil");
+  EXPECT_DOUBLE_EQ(c.detection.score_threshold, 0.6);
+  EXPECT_EQ(c.detection.mode, "thorough");
+  EXPECT_EQ(c.redaction.style, "solid");
+  EXPECT_DOUBLE_EQ(c.redaction.expand, 2.0);  // an integer is accepted for a number
+  EXPECT_DOUBLE_EQ(c.models.embedder_template[4][1], 10.0);
+  EXPECT_EQ(c.limits.max_pixels, 1000);
+}
+
+TEST(Config, ExampleFileParsesAndMatchesDefaults) {
+  const Config c = load_config(std::string(VEIL_SOURCE_DIR) + "/config/veil.example.toml");
+  const Config d;
+  EXPECT_EQ(c.models.embedder_sha256, d.models.embedder_sha256);
+  EXPECT_EQ(c.renditions.thumb_size, d.renditions.thumb_size);
+  EXPECT_DOUBLE_EQ(c.matching.accept_threshold, d.matching.accept_threshold);
+  EXPECT_DOUBLE_EQ(c.matching.reject_threshold, d.matching.reject_threshold);
+  EXPECT_EQ(c.limits.max_pixels, d.limits.max_pixels);
+}
+
+TEST(Config, UnknownKeyIsNamed) {
+  EXPECT_EQ(error_of("[detection]\nscore_treshold = 0.5\n"), "test.toml: detection.score_treshold: unknown key");
+  EXPECT_EQ(error_of("[nosuchsection]\nx = 1\n"), "test.toml: nosuchsection.x: unknown key");
+  EXPECT_EQ(error_of("top = 1\n"), "test.toml: top: unknown key (expected a [section] table)");
+}
+
+TEST(Config, WrongTypeIsNamed) {
+  EXPECT_EQ(error_of("[daemon]\nworkers = \"four\"\n"), "test.toml: daemon.workers: must be an integer");
+  EXPECT_EQ(error_of("[detection]\nscore_threshold = \"high\"\n"),
+            "test.toml: detection.score_threshold: must be a number");
+  EXPECT_EQ(error_of("[policy]\nhold_parent_uploads = 1\n"),
+            "test.toml: policy.hold_parent_uploads: must be true or false");
+  EXPECT_EQ(error_of("[database]\nurl = 5\n"), "test.toml: database.url: must be a string");
+  EXPECT_EQ(error_of("[models]\nembedder_template = [1, 2]\n"),
+            "test.toml: models.embedder_template: must be an array of 5 [x, y] points");
+}
+
+TEST(Config, OutOfRangeIsNamed) {
+  EXPECT_EQ(error_of("[detection]\nscore_threshold = 3\n"),
+            "test.toml: detection.score_threshold: must be between 0 and 1 (got 3)");
+  EXPECT_EQ(error_of("[renditions]\nquality = 0\n"),
+            "test.toml: renditions.quality: must be between 1 and 100 (got 0)");
+  EXPECT_EQ(error_of("[redaction]\nstyle = \"swirl\"\n"),
+            "test.toml: redaction.style: must be one of \"pixelate_blur\", \"solid\" (got \"swirl\")");
+  EXPECT_EQ(error_of("[matching]\naccept_threshold = 0.2\nreject_threshold = 0.4\n"),
+            "test.toml: matching.reject_threshold: must not exceed matching.accept_threshold (0.4 > 0.2)");
+}
+
+TEST(Config, SyntaxErrorGivesLine) {
+  const std::string e = error_of("[daemon]\nworkers = = 3\n");
+  EXPECT_EQ(e.rfind("test.toml:2:", 0), 0u) << e;
+  EXPECT_NE(e.find("not valid TOML"), std::string::npos) << e;
+}
+
+TEST(Config, MissingFileIsNamed) {
+  try {
+    load_config("/nonexistent/veil.toml");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/veil.toml: cannot open configuration file");
+  }
+}
+
+TEST(Config, ModelDirPrefersEnvironment) {
+  Config c;
+  c.models.dir = "/from/config";
+  setenv("VEIL_MODEL_DIR", "/from/env", 1);
+  EXPECT_EQ(effective_model_dir(c), "/from/env");
+  unsetenv("VEIL_MODEL_DIR");
+  EXPECT_EQ(effective_model_dir(c), "/from/config");
+  c.models.dir.clear();
+  EXPECT_FALSE(effective_model_dir(c).empty());
+  EXPECT_NE(effective_model_dir(c), "/from/config");
+}
+
+}  // namespace
+}  // namespace veil

@@ -28,8 +28,17 @@ std::string read_first_line(const std::string& path) {
   return line;
 }
 
+// A zombie (exited, not yet reaped by a parent that never waits) is not running.
+bool process_is_zombie(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+}
+
 bool process_is_postgres(int pid) {
-  if (pid <= 0 || kill(pid, 0) != 0) return false;
+  if (pid <= 0 || kill(pid, 0) != 0 || process_is_zombie(pid)) return false;
   std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
   std::string comm;
   std::getline(in, comm);
@@ -132,7 +141,8 @@ void EmbeddedPostgres::remove_stale_pid_file() {
 
 void EmbeddedPostgres::start() {
   const fs::path cluster(options_.cluster_dir);
-  ensure_owned_directory(cluster.parent_path().string(), nullptr);
+  // The data directory holds the cluster and the server log: the service user owns both.
+  ensure_owned_directory(cluster.parent_path().string(), user_.get());
   if (!fs::exists(cluster / "PG_VERSION")) {
     ensure_owned_directory(options_.cluster_dir, user_.get());
     fs::permissions(cluster, fs::perms::owner_all, fs::perm_options::replace);

@@ -45,13 +45,6 @@ int run_program(const std::vector<std::string>& argv, const std::string& log_pat
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
-    if (!log_path.empty()) {
-      int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-      }
-    }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     if (as_user && geteuid() == 0) {
@@ -59,6 +52,14 @@ int run_program(const std::vector<std::string>& argv, const std::string& log_pat
       setenv("HOME", as_user->home.c_str(), 1);
       setenv("USER", as_user->name.c_str(), 1);
       setenv("LOGNAME", as_user->name.c_str(), 1);
+    }
+    // Opened as the final user, so that the program itself can append to the same file.
+    if (!log_path.empty()) {
+      int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+      }
     }
     // A directory the service user can enter, so that programs do not complain about the cwd.
     if (chdir("/") != 0) _exit(126);

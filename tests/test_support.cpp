@@ -63,3 +63,28 @@ std::string test_database_url() {
 }
 
 }  // namespace veil::test
+
+namespace veil::test {
+
+static std::string with_database(const std::string& url, const std::string& db) {
+  const auto slash = url.find("/", url.find("://") + 3);
+  const auto query = url.find('?', slash);
+  return url.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
+}
+
+ScratchDatabase::ScratchDatabase() {
+  const std::string admin = test_database_url();
+  if (admin.empty()) return;
+  static int counter = 0;
+  name_ = "veil_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  const auto r = run_command("psql -v ON_ERROR_STOP=1 -q '" + admin + "' -c 'CREATE DATABASE " + name_ + "'");
+  if (r.exit_code != 0) throw std::runtime_error("cannot create scratch database: " + r.err);
+  url_ = with_database(admin, name_);
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  if (url_.empty()) return;
+  run_command("psql -q '" + test_database_url() + "' -c 'DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)'");
+}
+
+}  // namespace veil::test

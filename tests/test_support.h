@@ -38,3 +38,20 @@ class TempDir {
 std::string test_database_url();
 
 }  // namespace veil::test
+
+namespace veil::test {
+// A new, empty database on the test server, dropped when destroyed. url() is empty when
+// no test server is configured (the test should then GTEST_SKIP).
+class ScratchDatabase {
+ public:
+  ScratchDatabase();
+  ~ScratchDatabase();
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_, url_;
+};
+}  // namespace veil::test

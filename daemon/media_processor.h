@@ -1,0 +1,55 @@
+// Processing one stored media item against the database: the bridge between the pixel
+// pipeline and PostgreSQL, used by veild's workers and by `veil process --journal`.
+//
+// run() reads the media row, the current enrolment (templates, refreshed in memory only
+// when enrolment changed) and the current consents, then runs the photo (or video)
+// pipeline with the consent policy. It writes nothing to the database: it may take seconds.
+// record() then writes the whole result inside the caller's transaction, replacing any
+// earlier result for the same media (idempotent: a retried job replaces, never duplicates,
+// faces and renditions): faces with decisions and the consent events used, renditions
+// (files written under renditions_root/<media_id>/ before the transaction commits),
+// the media state, a moderation row when held, and audit entries.
+//
+// One MediaProcessor per worker thread (the detector and embedder are not thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pqxx/types.hxx>
+
+#include "config/config.h"
+
+namespace veil {
+
+struct ProcessedMedia;  // opaque result of run(), consumed by record()
+
+class MediaProcessor {
+ public:
+  explicit MediaProcessor(const Config& config);
+  ~MediaProcessor();
+  MediaProcessor(const MediaProcessor&) = delete;
+  MediaProcessor& operator=(const MediaProcessor&) = delete;
+
+  // Runs the pipeline on the original bytes of media `media_id` (a row in `media`).
+  // Never throws for bad media: an undecodable file gives state "rejected", a pipeline
+  // failure gives "held" with reason "processing_error: ...". Throws for database errors.
+  std::shared_ptr<ProcessedMedia> run(pqxx::connection_base& db, const std::string& media_id,
+                                      const std::string& original_bytes);
+
+  // Writes `result` in `tx` (see above); returns the final media state
+  // ("published", "held" or "rejected").
+  std::string record(pqxx::transaction_base& tx, const ProcessedMedia& result, const std::string& renditions_root);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The state and reason run() decided, for callers that report them before recording.
+std::string processed_state(const ProcessedMedia& result);
+std::string processed_reason(const ProcessedMedia& result);
+
+}  // namespace veil

@@ -51,6 +51,12 @@ struct MatchingConfig {
   double reject_threshold = 0.3;
 };
 
+struct EnrolmentConfig {
+  int min_face_px = 48;          // a reference face must be at least this tall
+  double min_sharpness = 40;     // variance of the Laplacian of the face scaled to 112 px
+  int max_template_age_days = 540;  // older templates are ignored when a newer one exists
+};
+
 struct RedactionConfig {
   std::string style = "pixelate_blur";  // or "solid"
   double expand = 1.4;
@@ -85,6 +91,7 @@ struct Config {
   ModelsConfig models;
   DetectionConfig detection;
   MatchingConfig matching;
+  EnrolmentConfig enrolment;
   RedactionConfig redaction;
   LimitsConfig limits;
   RenditionsConfig renditions;

@@ -25,6 +25,7 @@
 namespace veil {
 
 struct ProcessedMedia;  // opaque result of run(), consumed by record()
+struct PhotoResult;
 
 class MediaProcessor {
  public:
@@ -51,5 +52,7 @@ class MediaProcessor {
 // The state and reason run() decided, for callers that report them before recording.
 std::string processed_state(const ProcessedMedia& result);
 std::string processed_reason(const ProcessedMedia& result);
+// The pipeline's account of the photo (faces, judgements, renditions).
+const PhotoResult& processed_photo(const ProcessedMedia& result);
 
 }  // namespace veil

@@ -1,0 +1,44 @@
+// State shared by the veil commands: global options, the loaded configuration, the exit code.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "config/config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace veil {
+
+// Exit codes of DESIGN.md section 6.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// A command line that is well-formed for CLI11 but wrong for the command (exit code 2).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CliContext {
+  std::string config_path;
+  std::string log_format = "text";
+  std::string log_level = "warn";
+  Config config;     // loaded by load() after parsing
+  int exit_code = kExitOk;
+
+  // Loads the configuration file (if any) and sets up logging; throws ConfigError.
+  void load();
+};
+
+// Each command adds itself to the app; its callback sets ctx.exit_code.
+void add_detect_command(CLI::App& app, CliContext& ctx);
+void add_compare_command(CLI::App& app, CliContext& ctx);
+void add_process_command(CLI::App& app, CliContext& ctx);
+void add_migrate_command(CLI::App& app, CliContext& ctx);
+
+}  // namespace veil

@@ -1,0 +1,106 @@
+// Offline judges for `veil process`.
+#include "cli/offline_judges.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "config/config.h"
+#include "models/face_detector.h"
+#include "models/face_embedder.h"
+#include "pipeline/consent_judge.h"
+#include "pipeline/decode.h"
+#include "pipeline/stage_options.h"
+
+namespace veil {
+
+FaceJudgement KeepAllJudge::judge(const Embedding&) {
+  FaceJudgement j;
+  j.decision = Decision::keep;
+  j.reason = "keep_all";
+  return j;
+}
+
+FaceJudgement BlurAllJudge::judge(const Embedding&) {
+  FaceJudgement j;
+  j.decision = Decision::blur;
+  j.reason = "blur_all";
+  return j;
+}
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+
+}  // namespace
+
+std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, FaceDetector& detector,
+                                                 FaceEmbedder& embedder, const Config& config) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::int64_t> ids;
+  std::vector<FaceTemplate> templates;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(policy.gallery_dir)) {
+    if (entry.is_regular_file()) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    const std::string stem = path.stem().string();
+    const auto underscore = stem.find('_');
+    if (underscore == std::string::npos || underscore == 0) continue;  // not CHILD_*.ext
+    const std::string child = stem.substr(0, underscore);
+    DecodedImage image;
+    try {
+      image = decode_image(slurp(path.string()), decode_limits(config));
+    } catch (const DecodeError& e) {
+      throw std::runtime_error("gallery photo " + path.string() + ": " + e.what());
+    }
+    auto faces = detector.detect(image.bgr);
+    if (faces.empty()) throw std::runtime_error("gallery photo " + path.string() + " has no face");
+    const auto largest = std::max_element(faces.begin(), faces.end(),
+                                          [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
+    auto [it, inserted] = ids.emplace(child, static_cast<std::int64_t>(ids.size() + 1));
+    FaceTemplate t;
+    t.id = static_cast<std::int64_t>(templates.size() + 1);
+    t.child_id = it->second;
+    t.child_name = child;
+    t.embedding = embedder.embed(image.bgr, *largest);
+    templates.push_back(std::move(t));
+  }
+  if (templates.empty())
+    throw std::runtime_error("gallery " + policy.gallery_dir + " holds no reference photo named CHILD_*.jpg");
+
+  auto id_of = [&](const std::string& child, const char* what) {
+    auto it = ids.find(child);
+    if (it == ids.end()) throw std::runtime_error(std::string(what) + " child '" + child + "' has no photo in the gallery");
+    return it->second;
+  };
+  ConsentMap consents;
+  std::int64_t event = 0;
+  for (const auto& [child, answer] : policy.consent) {
+    if (answer != "yes" && answer != "no")
+      throw std::runtime_error("--consent " + child + "=" + answer + ": expected yes or no");
+    consents[id_of(child, "--consent")] = ConsentState{answer == "yes", ++event};
+  }
+  ConsentJudgeParams params;
+  params.journal_child_id = policy.journal_child.empty() ? 0 : id_of(policy.journal_child, "--journal");
+  auto role = parse_uploader_role(policy.uploader_role);
+  if (!role) throw std::runtime_error("--role must be staff or parent");
+  params.uploader_role = *role;
+  params.thresholds = thresholds_from(config.matching);
+  params.rules = rules_from(config.policy);
+  params.now_unix = 0;
+  FaceMatcher matcher;
+  matcher.replace_templates(std::move(templates));
+  return std::make_unique<ConsentJudge>(matcher, std::move(consents), params);
+}
+
+}  // namespace veil

@@ -1,0 +1,56 @@
+// Config -> stage options.
+#include "pipeline/stage_options.h"
+
+namespace veil {
+
+DetectorOptions detector_options(const Config& config) {
+  DetectorOptions o;
+  o.model_path = effective_model_dir(config) + "/" + config.models.detector;
+  o.model_sha256 = config.models.detector_sha256;
+  o.score_threshold = static_cast<float>(config.detection.score_threshold);
+  o.nms_threshold = static_cast<float>(config.detection.nms_threshold);
+  o.thorough = config.detection.mode == "thorough";
+  return o;
+}
+
+EmbedderOptions embedder_options(const Config& config) {
+  EmbedderOptions o;
+  o.model_path = effective_model_dir(config) + "/" + config.models.embedder;
+  o.model_sha256 = config.models.embedder_sha256;
+  o.input_size = config.models.embedder_input_size;
+  o.mean = static_cast<float>(config.models.embedder_mean);
+  o.scale = static_cast<float>(config.models.embedder_scale);
+  o.rgb = config.models.embedder_rgb;
+  for (std::size_t i = 0; i < 5; ++i) {
+    o.template_points[i] = Point{static_cast<float>(config.models.embedder_template[i][0]),
+                                 static_cast<float>(config.models.embedder_template[i][1])};
+  }
+  return o;
+}
+
+DecodeLimits decode_limits(const Config& config) {
+  DecodeLimits l;
+  l.max_pixels = config.limits.max_pixels;
+  l.max_file_bytes = config.limits.max_file_bytes;
+  return l;
+}
+
+RedactOptions redact_options(const Config& config) {
+  RedactOptions o;
+  o.style = parse_redaction_style(config.redaction.style);
+  o.expand = static_cast<float>(config.redaction.expand);
+  o.cells = config.redaction.cells;
+  return o;
+}
+
+RenditionOptions rendition_options(const Config& config) {
+  RenditionOptions o;
+  o.display_long_edge = config.renditions.display_long_edge;
+  o.display_format = config.renditions.display_format;
+  o.quality = config.renditions.quality;
+  o.thumb_size = config.renditions.thumb_size;
+  o.square_thumb = config.renditions.square_thumb;
+  return o;
+}
+
+}  // namespace veil

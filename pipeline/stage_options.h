@@ -1,0 +1,19 @@
+// Translates the configuration into each stage's options, in one place.
+#pragma once
+
+#include "config/config.h"
+#include "models/face_detector.h"
+#include "models/face_embedder.h"
+#include "pipeline/decode.h"
+#include "pipeline/redact.h"
+#include "pipeline/renditions.h"
+
+namespace veil {
+
+DetectorOptions detector_options(const Config& config);
+EmbedderOptions embedder_options(const Config& config);
+DecodeLimits decode_limits(const Config& config);
+RedactOptions redact_options(const Config& config);
+RenditionOptions rendition_options(const Config& config);
+
+}  // namespace veil

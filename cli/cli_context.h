@@ -31,14 +31,29 @@ struct CliContext {
   Config config;     // loaded by load() after parsing
   int exit_code = kExitOk;
 
+  std::string database_url;  // --database-url; overrides database.url
+  std::string data_dir;      // --data-dir; overrides daemon.data_dir
+
   // Loads the configuration file (if any) and sets up logging; throws ConfigError.
   void load();
+  // Who is acting, for the audit log: "cli:<login name>".
+  std::string actor() const;
 };
+
+class Database;
+// Opens the configured database (starting the embedded cluster when no URL is set and it
+// is not running) and applies pending migrations.
+std::unique_ptr<Database> open_database(CliContext& ctx);
 
 // Each command adds itself to the app; its callback sets ctx.exit_code.
 void add_detect_command(CLI::App& app, CliContext& ctx);
 void add_compare_command(CLI::App& app, CliContext& ctx);
 void add_process_command(CLI::App& app, CliContext& ctx);
 void add_migrate_command(CLI::App& app, CliContext& ctx);
+void add_children_command(CLI::App& app, CliContext& ctx);
+void add_people_command(CLI::App& app, CliContext& ctx);
+void add_enrol_command(CLI::App& app, CliContext& ctx);
+void add_consent_command(CLI::App& app, CliContext& ctx);
+void add_audit_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace veil

@@ -9,6 +9,13 @@
 #include "cli/cli_context.h"
 #include "cli/face_tools.h"
 #include "cli/offline_judges.h"
+#include "cli/result_json.h"
+#include "daemon/media_processor.h"
+#include "models/model_file.h"
+#include "storage/audit_log.h"
+#include "storage/children_repository.h"
+#include "storage/database.h"
+#include <pqxx/pqxx>
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "pipeline/consent_judge.h"
@@ -27,7 +34,9 @@ struct ProcessArgs {
 std::unique_ptr<FaceJudge> make_offline_judge(const ProcessArgs& args, FaceDetector& detector, FaceEmbedder& embedder,
                                               const Config& config) {
   const int chosen = int(args.keep_all) + int(args.blur_all) + int(!args.gallery.empty());
-  if (chosen != 1) throw UsageError("process: choose exactly one policy: --keep-all, --blur-all or --gallery DIR");
+  if (chosen != 1)
+    throw UsageError("process: choose exactly one policy: --keep-all, --blur-all, --gallery DIR, "
+                     "or --journal CHILD alone to use the database");
   if (args.keep_all) return std::make_unique<KeepAllJudge>();
   if (args.blur_all) return std::make_unique<BlurAllJudge>();
   GalleryPolicy policy;
@@ -42,26 +51,56 @@ std::unique_ptr<FaceJudge> make_offline_judge(const ProcessArgs& args, FaceDetec
   return make_gallery_judge(policy, detector, embedder, config);
 }
 
-nlohmann::json photo_result_json(const std::string& file, const PhotoResult& r, const nlohmann::json& outputs) {
-  nlohmann::json faces = nlohmann::json::array();
-  for (const auto& pf : r.faces) {
-    nlohmann::json f = box_json(pf.face.box);
-    f["score"] = std::round(pf.face.score * 1000.0) / 1000.0;
-    f["match"] = pf.judgement.match.empty() ? nlohmann::json(nullptr) : nlohmann::json(pf.judgement.match);
-    f["similarity"] = std::round(pf.judgement.similarity * 10000.0) / 10000.0;
-    f["decision"] = to_string(pf.judgement.decision);
-    f["reason"] = pf.judgement.reason;
-    f["redaction"] = pf.painted ? box_json(pf.painted_region) : nlohmann::json(nullptr);
-    if (pf.found_in_verification) f["found_in_verification"] = true;
-    faces.push_back(f);
+// --journal CHILD without an offline policy: the configured database decides (children,
+// templates, consents) and the media item, its faces, decisions and audit rows are recorded.
+int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
+  auto db = open_database(ctx);
+  pqxx::connection c(db->url());
+  const std::string bytes = read_whole_file(args.file);
+  std::string media_id;
+  {
+    pqxx::work tx(c);
+    const ChildRow journal = find_child(tx, args.journal);
+    if (journal.status != "active") throw UsageError("child '" + journal.name + "' has " + journal.status);
+    media_id = tx.exec_params1(
+                     "INSERT INTO media (id, journal_child_id, uploader_role, kind, original_sha256, bytes, state) "
+                     "VALUES (gen_random_uuid(), $1, $2, 'photo', $3, $4, 'processing') RETURNING id::text",
+                     journal.id, args.role, sha256_hex(bytes), static_cast<std::int64_t>(bytes.size()))[0]
+                   .as<std::string>();
+    append_audit(tx, AuditEntry{ctx.actor(), "media.received", media_id, journal.id,
+                                nlohmann::json{{"via", "veil process"}, {"bytes", bytes.size()}}.dump()});
+    tx.commit();
   }
-  return {{"file", file},     {"width", r.width}, {"height", r.height}, {"outcome", r.outcome},
-          {"reason", r.reason}, {"faces", faces},   {"outputs", outputs}, {"seconds", r.seconds}};
+  MediaProcessor processor(ctx.config);
+  const auto processed = processor.run(c, media_id, bytes);
+  {
+    pqxx::work tx(c);
+    processor.record(tx, *processed, args.out_dir);
+    tx.commit();
+  }
+  const PhotoResult& result = processed_photo(*processed);
+  nlohmann::json outputs = nlohmann::json::array();
+  {
+    pqxx::read_transaction tx(c);
+    for (const auto& r : tx.exec_params("SELECT kind, path, width, height, mime FROM renditions WHERE media_id = $1 "
+                                        "ORDER BY id",
+                                        media_id))
+      outputs.push_back({{"kind", r[0].as<std::string>()}, {"path", r[1].as<std::string>()},
+                         {"width", r[2].as<int>()}, {"height", r[3].as<int>()}, {"mime", r[4].as<std::string>()}});
+  }
+  nlohmann::json out = photo_result_json(args.file, result, outputs);
+  out["media_id"] = media_id;
+  out["outcome"] = processed_state(*processed);
+  out["reason"] = processed_reason(*processed);
+  std::cout << out.dump() << std::endl;
+  return processed_state(*processed) == "rejected" ? kExitFailure : kExitOk;
 }
 
 int run_process(CliContext& ctx, const ProcessArgs& args) {
   ctx.load();
   if (args.thorough) ctx.config.detection.mode = "thorough";
+  const bool offline = args.keep_all || args.blur_all || !args.gallery.empty();
+  if (!offline && !args.journal.empty()) return run_process_with_database(ctx, args);
   auto detector = make_detector(ctx.config);
   auto embedder = make_embedder(ctx.config);
   auto judge = make_offline_judge(args, *detector, *embedder, ctx.config);
@@ -108,8 +147,10 @@ void add_process_command(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--gallery", args->gallery, "policy: match against reference photos DIR/CHILD_*.jpg")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--consent", args->consent, "with --gallery: CHILD=yes|no (repeatable; absent = no)");
-  cmd->add_option("--journal", args->journal, "with --gallery: the child whose journal this is");
-  cmd->add_option("--role", args->role, "with --gallery: uploader role, staff (default) or parent")
+  cmd->add_option("--journal", args->journal,
+                  "the child whose journal this is; alone (no offline policy): use the database's children, "
+                  "templates and consents and record the result");
+  cmd->add_option("--role", args->role, "uploader role, staff (default) or parent")
       ->check(CLI::IsMember({"staff", "parent"}));
   cmd->add_flag("--thorough", args->thorough, "extra detection passes for very small faces (slower)");
   cmd->callback([&ctx, args] { ctx.exit_code = run_process(ctx, *args); });

@@ -14,10 +14,18 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--log-level", ctx.log_level, "log level: trace, debug, info, warn (default), error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--database-url", ctx.database_url,
+                 "PostgreSQL URL (overrides database.url; default: the embedded cluster in the data directory)");
+  app.add_option("--data-dir", ctx.data_dir, "data directory holding the embedded cluster");
   veil::add_detect_command(app, ctx);
   veil::add_compare_command(app, ctx);
   veil::add_process_command(app, ctx);
   veil::add_migrate_command(app, ctx);
+  veil::add_children_command(app, ctx);
+  veil::add_people_command(app, ctx);
+  veil::add_enrol_command(app, ctx);
+  veil::add_consent_command(app, ctx);
+  veil::add_audit_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

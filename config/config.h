@@ -85,6 +85,39 @@ struct PolicyConfig {
   bool hold_uncertain = true;
 };
 
+struct IngestConfig {
+  // ZeroMQ endpoint veild binds its ROUTER socket to ("tcp://HOST:PORT", "tcp://127.0.0.1:*"
+  // for an ephemeral port, or "ipc://PATH"). veil submit connects here ("*" host: 127.0.0.1).
+  std::string endpoint = "tcp://127.0.0.1:5560";
+  bool curve = true;                           // CURVE encryption + registered device keys only
+  std::int64_t max_message_bytes = 16LL * 1024 * 1024;  // largest single-message SUBMIT
+  std::int64_t chunk_bytes = 1024 * 1024;      // largest CHUNK frame accepted
+  int upload_idle_timeout_s = 600;             // an unfinished chunked upload is dropped after this
+  int max_open_uploads = 64;                   // chunked uploads in progress at once
+  int device_cache_refresh_s = 30;             // how often the registered-device cache is reloaded
+  std::string server_public_key;               // veil submit: the daemon's key (Z85); empty: <data_dir>/curve/server.pub
+  std::string client_key_file;                 // veil submit: the device key file made by `veil keygen`
+};
+
+struct EventsConfig {
+  std::string endpoint = "tcp://127.0.0.1:5561";  // ZeroMQ PUB; empty: no events
+};
+
+struct HttpConfig {
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  int port = 8470;                             // 0: an ephemeral port, logged at start-up
+};
+
+struct QueueConfig {
+  int max_attempts = 3;                        // a job failing this many times ends `failed`
+  int lease_s = 60;                            // a worker's claim; renewed while it works
+  int item_timeout_s = 900;                    // per-item time limit; the job is abandoned after it
+  int poll_interval_s = 5;                     // fallback poll when no NOTIFY arrives
+  int retry_backoff_s = 5;                     // delay before a failed attempt is retried
+  int drain_timeout_s = 60;                    // SIGTERM: how long in-flight jobs may finish
+};
+
 struct Config {
   DaemonConfig daemon;
   DatabaseConfig database;
@@ -96,6 +129,10 @@ struct Config {
   LimitsConfig limits;
   RenditionsConfig renditions;
   PolicyConfig policy;
+  IngestConfig ingest;
+  EventsConfig events;
+  HttpConfig http;
+  QueueConfig queue;
 };
 
 // Raised for any problem in a configuration file. what() names the file, the key

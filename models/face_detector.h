@@ -2,7 +2,12 @@
 // scales or tiles as needed to find small faces, merged with NMS.
 //
 // Contract: detect() never returns a face with score below options.score_threshold;
-// boxes are clipped to the image; throws ModelError if the model cannot run.
+// boxes are clipped to the image (landmarks are not: a face cut by the edge may have
+// landmarks outside it); throws ModelError if the model cannot run.
+// The constructor checks the model's sha256 (options.model_sha256) with
+// read_verified_model, then lets OpenCV load it from the same path (OpenCV 4.6 has no
+// buffer overload of FaceDetectorYN::create).
+// Not thread-safe: use one FaceDetector per thread. Thread counts are left to the caller.
 #pragma once
 
 #include <memory>
@@ -19,10 +24,36 @@ namespace veil {
 
 struct DetectorOptions {
   std::string model_path;        // YuNet 2022mar ONNX file
-  float score_threshold = 0.5f;  // favours recall: privacy first
+  std::string model_sha256;      // expected sha256 of the model file; empty: no check
+  float score_threshold = 0.5f;  // favours recall: privacy first (see docs/models.md for the measurement)
   float nms_threshold = 0.3f;
   bool thorough = false;         // extra passes for faces below the default's smallest size
+
+  // Pass planning (see plan_detection_passes). 0 means "the mode's default".
+  int base_long_edge = 640;          // the whole-image pass: long edge in detector pixels
+  float min_face_height = 0;         // smallest face (original pixels) to plan for; default 16, thorough 8
+  float max_input_megapixels = 0;    // detector input summed over passes; default 4.5, thorough 24
+  float max_upscale = 0;             // largest scale factor for small images; default 1.6, thorough 2.5
+  int tile_size = 1024;              // passes larger than this (either edge) are cut into overlapping tiles
 };
+
+// One detector pass: the image scaled by `scale`, cut into tiles_x * tiles_y tiles of
+// tile_width x tile_height detector pixels (one tile when the scaled image is small enough).
+// Faces are accepted from this pass when their height in original pixels is within
+// [min_face_height, max_face_height] (0: no bound); other passes cover the other sizes.
+struct DetectionPass {
+  double scale = 1;
+  int input_width = 0, input_height = 0;  // the scaled image
+  int tile_width = 0, tile_height = 0;
+  int tiles_x = 1, tiles_y = 1;
+  float min_face_height = 0, max_face_height = 0;
+};
+
+// The passes detect() runs on a width x height image with these options, coarsest first.
+std::vector<DetectionPass> plan_detection_passes(int width, int height, const DetectorOptions& options);
+
+// The smallest face height (original pixels) the plan is expected to find reliably.
+float smallest_planned_face(const std::vector<DetectionPass>& passes);
 
 class FaceDetector {
  public:

@@ -1,5 +1,6 @@
 # Writes OUT: a C++ file holding each migration file of FILES as (version, name, sql).
 set(body "// Generated from storage/migrations/*.sql by embed_migrations.cmake. Do not edit.\n#include \"storage/migrations.h\"\nnamespace veil {\nconst std::vector<Migration>& embedded_migrations() {\n  static const std::vector<Migration> all = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
   string(REGEX MATCH "^[0-9]+" version ${name})

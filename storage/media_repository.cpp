@@ -1,0 +1,90 @@
+// Media rows written by ingest.
+#include "storage/media_repository.h"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "storage/audit_log.h"
+#include "storage/job_queue.h"
+
+namespace veil {
+
+std::string media_id_for_submission(const SecretKey& master, std::int64_t uploader_id,
+                                    const std::string& client_submission_id) {
+  if (sodium_init() < 0) throw StorageError("libsodium cannot be initialised");
+  const std::string input = "veil-media-id\n" + std::to_string(uploader_id) + "\n" + client_submission_id;
+  unsigned char h[16];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(input.data()), input.size(), master.data(),
+                     master.size());
+  h[6] = static_cast<unsigned char>((h[6] & 0x0f) | 0x40);
+  h[8] = static_cast<unsigned char>((h[8] & 0x3f) | 0x80);
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += digits[h[i] >> 4];
+    out += digits[h[i] & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> find_submission(pqxx::transaction_base& tx, std::int64_t uploader_id,
+                                           const std::string& client_submission_id) {
+  const auto r = tx.exec_params("SELECT id::text FROM media WHERE uploader_id = $1 AND client_submission_id = $2",
+                                uploader_id, client_submission_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+std::optional<std::string> child_status(pqxx::transaction_base& tx, std::int64_t child_id) {
+  const auto r = tx.exec_params("SELECT status FROM children WHERE id = $1", child_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+std::optional<std::string> person_kind(pqxx::transaction_base& tx, std::int64_t person_id) {
+  const auto r = tx.exec_params("SELECT kind FROM people WHERE id = $1", person_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+InsertedMedia insert_received_media(pqxx::transaction_base& tx, const NewMedia& m) {
+  const auto r = tx.exec_params(
+      "INSERT INTO media (id, client_submission_id, journal_child_id, observation_ref, uploader_id, uploader_role, "
+      "  kind, original_name, original_sha256, bytes, device_id) "
+      "VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, NULLIF($8, ''), $9, $10, NULLIF($11, 0)) "
+      "ON CONFLICT (uploader_id, client_submission_id) WHERE client_submission_id IS NOT NULL DO NOTHING "
+      "RETURNING id::text",
+      m.media_id, m.client_submission_id, m.journal_child_id, m.observation_ref, m.uploader_id, m.uploader_role,
+      m.kind, m.original_name, m.original_sha256, m.bytes, m.device_id);
+  if (r.empty()) {
+    const auto existing = find_submission(tx, m.uploader_id, m.client_submission_id);
+    if (!existing) throw StorageError("submission conflict without an existing row");
+    return {*existing, false};
+  }
+  const std::int64_t job = JobQueue::enqueue(tx, m.media_id, "process");
+  append_audit(tx, AuditEntry{m.device_id ? "device:" + std::to_string(m.device_id) : "veild", "media.received",
+                              m.media_id, m.journal_child_id,
+                              nlohmann::json{{"uploader_id", m.uploader_id},
+                                             {"uploader_role", m.uploader_role},
+                                             {"kind", m.kind},
+                                             {"bytes", m.bytes},
+                                             {"sha256", m.original_sha256},
+                                             {"client_submission_id", m.client_submission_id},
+                                             {"job_id", job}}
+                                  .dump()});
+  return {m.media_id, true};
+}
+
+std::optional<MediaStatus> media_status(pqxx::transaction_base& tx, const std::string& media_id) {
+  const auto r = tx.exec_params(
+      "SELECT id::text, state, coalesce(reason, ''), coalesce(journal_child_id, 0) FROM media WHERE id::text = $1",
+      media_id);
+  if (r.empty()) return std::nullopt;
+  return MediaStatus{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
+                     r[0][3].as<std::int64_t>()};
+}
+
+}  // namespace veil

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <opencv2/core/mat.hpp>
 
@@ -49,6 +50,12 @@ struct DecodedImage {
 
 // Decodes an in-memory file.
 DecodedImage decode_image(const std::string& bytes, const DecodeLimits& limits);
+
+// The metadata fields libvips sees in an encoded image (for example "exif-data",
+// "xmp-data", "iptc-data", "icc-profile-data", "orientation"), read from the header only.
+// Renditions are checked with it before they leave; tests use it too. Throws DecodeError
+// like decode_image for input it cannot open.
+std::vector<std::string> image_metadata_fields(const std::string& bytes);
 
 // Initialises libvips once per process (safe to call many times, from any thread).
 void ensure_vips_started();

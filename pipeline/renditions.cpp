@@ -1,0 +1,160 @@
+// Renditions (see renditions.h): the display image and thumbnails, freshly encoded with
+// libvips from the redacted pixels. The VImage is built from a memory copy of the Mat, so
+// it carries no metadata at all; every save also runs with strip=true, so no EXIF, XMP,
+// IPTC, ICC or GPS block is ever written (the output is plain sRGB by convention). WebP
+// needs one more step: libvips 8.14 writes its own small EXIF chunk even when stripping,
+// so the RIFF container is rewritten without EXIF/XMP/ICCP chunks.
+//
+// Sizes: "display" fits in display_long_edge x display_long_edge, "thumb" in thumb_size x
+// thumb_size, "thumb_square" fills thumb_size x thumb_size and is centre-cropped. Nothing
+// is upscaled: a small image keeps its size (its square thumbnail is then the largest
+// centred square, at most thumb_size).
+// Each encoded rendition is opened again and refused if libvips finds EXIF, XMP, IPTC or
+// an ICC profile in it.
+// Resampling: vips thumbnail_image (box shrink then lanczos3 reduce). The thumbnails are
+// made from the display rendition when it is at least as large as the thumbnail, which is
+// much cheaper than shrinking the full-resolution image three times.
+#include "pipeline/renditions.h"
+
+#include <vips/vips8>
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "pipeline/decode.h"  // ensure_vips_started
+
+namespace veil {
+
+namespace {
+
+using vips::VImage;
+
+// libvips 8.14's webpsave writes a small EXIF chunk of its own (orientation, resolution,
+// pixel dimensions) even with strip=true. Rewrite the RIFF container without EXIF, XMP and
+// ICCP chunks and clear their VP8X flags. Returns false if the container is not as
+// expected (the caller then refuses the output).
+bool strip_webp_metadata(std::string& webp) {
+  auto le32 = [&](size_t at) {
+    const auto* p = reinterpret_cast<const unsigned char*>(webp.data() + at);
+    return static_cast<std::uint32_t>(p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24));
+  };
+  if (webp.size() < 12 || webp.compare(0, 4, "RIFF") != 0 || webp.compare(8, 4, "WEBP") != 0) return false;
+  std::string out = webp.substr(0, 12);
+  size_t pos = 12;
+  while (pos + 8 <= webp.size()) {
+    const std::string fourcc = webp.substr(pos, 4);
+    const size_t payload = le32(pos + 4);
+    const size_t padded = payload + (payload & 1);
+    if (pos + 8 + padded > webp.size()) return false;
+    if (fourcc == "EXIF" || fourcc == "XMP " || fourcc == "ICCP") {
+      pos += 8 + padded;
+      continue;
+    }
+    std::string chunk = webp.substr(pos, 8 + padded);
+    if (fourcc == "VP8X" && payload >= 1) chunk[8] = static_cast<char>(chunk[8] & ~(0x20 | 0x08 | 0x04));
+    out += chunk;
+    pos += 8 + padded;
+  }
+  if (pos != webp.size()) return false;
+  const std::uint32_t riff_size = static_cast<std::uint32_t>(out.size() - 8);
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>((riff_size >> (8 * i)) & 0xff);
+  webp = std::move(out);
+  return true;
+}
+
+// Encodes `image` into a Rendition of `kind`.
+Rendition encode(const VImage& image, const std::string& kind, const RenditionOptions& options) {
+  Rendition out;
+  out.kind = kind;
+  out.width = image.width();
+  out.height = image.height();
+  const int quality = std::clamp(options.quality, 1, 100);
+  void* buffer = nullptr;
+  size_t size = 0;
+  // Speed matters here (the whole photo pipeline has to stay within a few times a plain
+  // vipsthumbnail): baseline JPEG without optimize_coding / progressive (each costs
+  // 40-150 ms at 2048 px for a few % of bytes), WebP at effort 2 (half the time of the
+  // default 4).
+  if (options.display_format == "webp") {
+    out.mime = "image/webp";
+    out.ext = "webp";
+    image.write_to_buffer(".webp", &buffer, &size,
+                          VImage::option()->set("Q", quality)->set("strip", true)->set("effort", 2));
+  } else {
+    out.mime = "image/jpeg";
+    out.ext = "jpg";
+    image.write_to_buffer(".jpg", &buffer, &size, VImage::option()->set("Q", quality)->set("strip", true));
+  }
+  out.bytes.assign(static_cast<const char*>(buffer), size);
+  g_free(buffer);
+  if (out.mime == "image/webp" && !strip_webp_metadata(out.bytes))
+    throw std::runtime_error("renditions: unexpected WebP container from libvips");
+
+  // Fail closed: check what actually left, not what was asked for.
+  for (const std::string& field : image_metadata_fields(out.bytes)) {
+    if (field == VIPS_META_EXIF_NAME || field == VIPS_META_XMP_NAME || field == VIPS_META_IPTC_NAME ||
+        field == VIPS_META_ICC_NAME || field.rfind("exif-ifd", 0) == 0)
+      throw std::runtime_error("renditions: the encoded " + kind + " still carries " + field);
+  }
+  return out;
+}
+
+// Fits `image` in box x box (or fills it and crops the centre), never upscaling.
+VImage fit(const VImage& image, int box, bool square) {
+  auto options = VImage::option()->set("height", box)->set("size", VIPS_SIZE_DOWN)->set("no_rotate", true);
+  if (square) options->set("crop", VIPS_INTERESTING_CENTRE);
+  VImage out = image.thumbnail_image(box, options);
+  if (square && out.width() != out.height()) {
+    // Smaller than the box on one side (no upscaling): the largest centred square.
+    const int side = std::min(out.width(), out.height());
+    out = out.crop((out.width() - side) / 2, (out.height() - side) / 2, side, side);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Rendition> make_renditions(const cv::Mat& bgr, const RenditionOptions& options) {
+  if (bgr.empty() || bgr.type() != CV_8UC3) throw std::invalid_argument("make_renditions: expects a non-empty CV_8UC3 image");
+  if (options.display_format != "jpeg" && options.display_format != "webp")
+    throw std::invalid_argument("make_renditions: display_format must be \"jpeg\" or \"webp\", not \"" +
+                                options.display_format + "\"");
+  if (options.display_long_edge < 1 || options.thumb_size < 1)
+    throw std::invalid_argument("make_renditions: sizes must be positive");
+  ensure_vips_started();
+
+  // A private, continuous RGB copy of the pixels: the VImage refers to it (no metadata,
+  // nothing but these pixels) and it lives until the end of this function.
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  if (!rgb.isContinuous()) rgb = rgb.clone();
+
+  std::vector<Rendition> renditions;
+  try {
+    VImage source = VImage::new_from_memory(rgb.data, rgb.total() * rgb.elemSize(), rgb.cols, rgb.rows, 3,
+                                            VIPS_FORMAT_UCHAR)
+                        .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+
+    // Rendered once into memory: encoded, then used as the thumbnails' source.
+    VImage display = fit(source, options.display_long_edge, false).copy_memory();
+    renditions.push_back(encode(display, "display", options));
+
+    const VImage& thumb_source =
+        std::max(display.width(), display.height()) >= options.thumb_size ? display : source;
+    renditions.push_back(encode(fit(thumb_source, options.thumb_size, false), "thumb", options));
+    if (options.square_thumb)
+      renditions.push_back(encode(fit(thumb_source, options.thumb_size, true), "thumb_square", options));
+  } catch (const vips::VError& error) {
+    std::string message = error.what();
+    vips_error_clear();
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    throw std::runtime_error("renditions: libvips failed: " + message);
+  }
+  return renditions;
+}
+
+}  // namespace veil

@@ -4,6 +4,10 @@
 // so another embedder (e.g. SFace) needs configuration only.
 //
 // Contract: embed() returns an L2-normalised vector; throws ModelError if the model cannot run.
+// The constructor reads the model through read_verified_model (sha256 check when
+// options.model_sha256 is set), applies the Clip rewrite OpenCV 4.6 needs
+// (models/onnx_clip_rewrite.h) and pins cv::dnn to the OpenCV backend on the CPU.
+// Not thread-safe: use one FaceEmbedder per thread. Thread counts are left to the caller.
 #pragma once
 
 #include <array>
@@ -20,6 +24,7 @@ namespace veil {
 
 struct EmbedderOptions {
   std::string model_path;
+  std::string model_sha256;  // expected lowercase hex sha256 of the model file; empty: no check
   int input_size = 112;
   float mean = 127.5f;
   float scale = 1.0f / 128.0f;
@@ -38,8 +43,17 @@ class FaceEmbedder {
   FaceEmbedder(const FaceEmbedder&) = delete;
   FaceEmbedder& operator=(const FaceEmbedder&) = delete;
 
-  // Embedding of `face` found in the 8-bit BGR image `bgr`.
+  // Embedding of `face` found in the 8-bit BGR image `bgr` (grey and BGRA are converted).
+  // A face without landmarks (all zero) is aligned from its box instead, which is less accurate.
   Embedding embed(const cv::Mat& bgr, const DetectedFace& face);
+
+  // Number of values in an embedding (known after loading: 128 for MobileFaceNet).
+  int dimension() const;
+
+  // Input-form Clip nodes the loader rewrote so that OpenCV 4.6 could read the model (32 for MobileFaceNet).
+  int clips_rewritten() const;
+
+  const EmbedderOptions& options() const;
 
  private:
   struct Impl;

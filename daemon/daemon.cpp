@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/service.h"
 #include "models/model_file.h"
 #include "storage/database.h"
 #include "storage/process_runner.h"
@@ -19,7 +20,9 @@ void check_models(const Config& config) {
   spdlog::info("models: {} and {} verified in {}", config.models.detector, config.models.embedder, dir);
 }
 
-int run_daemon(const Config& config) {
+int run_daemon(const Config& config) { return run_daemon(config, nullptr); }
+
+int run_daemon(const Config& config, const std::function<Config()>& reload) {
   // Signals are handled synchronously by sigwait below; block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -46,16 +49,39 @@ int run_daemon(const Config& config) {
   else spdlog::info("database: {}", config.database.url);
   migrate_database(database.url());
 
-  spdlog::info("veild ready (pid {})", getpid());
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      spdlog::info("SIGHUP: nothing to reload yet");
-      continue;
+  int stuck = 0;
+  {
+    VeildService service(ServiceOptions{config, database.url(), data_dir, media_processor_factory(config)});
+    service.start();
+    spdlog::info("veild ready (pid {})", getpid());
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        if (reload) {
+          try {
+            const Config fresh = reload();
+            spdlog::set_level(spdlog::level::from_str(fresh.daemon.log_level));
+            spdlog::info("SIGHUP: log level {}", fresh.daemon.log_level);
+          } catch (const std::exception& e) {
+            spdlog::error("SIGHUP: configuration not reloaded: {}", e.what());
+          }
+        }
+        const int devices = service.reload_devices();
+        if (devices >= 0) spdlog::info("SIGHUP: {} active device key(s) loaded", devices);
+        continue;
+      }
+      spdlog::info("{} received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
     }
-    spdlog::info("{} received: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    break;
+    stuck = service.stop();
+  }
+  if (stuck > 0) {
+    // Threads stuck in the pipeline cannot be joined; stop the database, then leave at once.
+    spdlog::warn("{} worker thread(s) still busy at exit; their jobs were released", stuck);
+    database.~Database();
+    spdlog::shutdown();
+    _exit(0);
   }
   return 0;  // ~Database stops the embedded cluster
 }

@@ -32,7 +32,13 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.daemon.log_level = log_level;
   veil::setup_logging(veil::parse_log_format(log_format), config.daemon.log_level);
   try {
-    return veil::run_daemon(config);
+    // SIGHUP re-reads the file; a --log-level given on the command line still wins.
+    auto reload = [config_path, log_level, config]() {
+      veil::Config fresh = config_path.empty() ? config : veil::load_config(config_path);
+      if (!log_level.empty()) fresh.daemon.log_level = log_level;
+      return fresh;
+    };
+    return veil::run_daemon(config, reload);
   } catch (const std::exception& e) {
     spdlog::critical("veild cannot start: {}", e.what());
     return 1;

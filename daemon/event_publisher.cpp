@@ -1,0 +1,53 @@
+// The PUB socket.
+#include "daemon/event_publisher.h"
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "daemon/protocol.h"
+
+namespace veil {
+
+EventPublisher::EventPublisher(zmq::context_t& context, const std::string& endpoint, const std::string& secret_key)
+    : socket_(std::make_unique<zmq::socket_t>(context, zmq::socket_type::pub)) {
+  socket_->set(zmq::sockopt::linger, 0);
+  socket_->set(zmq::sockopt::sndhwm, 10000);
+  if (!secret_key.empty()) {
+    socket_->set(zmq::sockopt::curve_server, 1);
+    socket_->set(zmq::sockopt::curve_secretkey, secret_key);
+    socket_->set(zmq::sockopt::zap_domain, protocol::kEventsDomain);
+  }
+  socket_->bind(endpoint);
+  endpoint_ = socket_->get(zmq::sockopt::last_endpoint);
+  spdlog::info("events: publishing on {}", endpoint_);
+}
+
+EventPublisher::~EventPublisher() = default;
+
+void EventPublisher::publish(const std::string& topic, const std::string& json_body) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  try {
+    socket_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    socket_->send(zmq::buffer(json_body), zmq::send_flags::dontwait);
+    ++published_;
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("events: {} not published: {}", topic, e.what());
+  }
+}
+
+void EventPublisher::media_event(const std::string& state, const std::string& media_id, const std::string& reason,
+                                 std::int64_t journal_child) {
+  const std::string topic = protocol::event_for_state(state);
+  const auto at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  nlohmann::json body{{"event", topic}, {"media_id", media_id}, {"state", state}, {"reason", reason},
+                      {"at_ms", at}};
+  if (journal_child) body["journal_child"] = journal_child;
+  publish(topic, body.dump());
+}
+
+}  // namespace veil

@@ -1,0 +1,48 @@
+// /healthz, /readyz and /metrics over cpp-httplib.
+#include "daemon/http_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+namespace veil {
+
+struct HttpServer::Impl {
+  httplib::Server server;
+  HttpHandlers handlers;
+};
+
+HttpServer::HttpServer(std::string address, int port, HttpHandlers handlers)
+    : impl_(std::make_unique<Impl>()), address_(std::move(address)), port_(port) {
+  impl_->handlers = std::move(handlers);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  auto& s = impl_->server;
+  s.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  s.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+    const std::string why = impl_->handlers.not_ready_reason();
+    res.status = why.empty() ? 200 : 503;
+    res.set_content(why.empty() ? "ready\n" : "not ready: " + why + "\n", "text/plain");
+  });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(impl_->handlers.metrics(), "text/plain; version=0.0.4");
+  });
+  if (port_ == 0) {
+    port_ = s.bind_to_any_port(address_);
+    if (port_ <= 0) throw std::runtime_error("http: cannot bind " + address_);
+  } else if (!s.bind_to_port(address_, port_)) {
+    throw std::runtime_error("http: cannot bind " + address_ + ":" + std::to_string(port_));
+  }
+  spdlog::info("http: listening on {}:{}", address_, port_);
+  thread_ = std::thread([this] { impl_->server.listen_after_bind(); });
+}
+
+void HttpServer::stop() {
+  impl_->server.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace veil

@@ -1,0 +1,65 @@
+// The ingest protocol's vocabulary (docs/protocol.md is the full description).
+//
+// A client talks to veild's ROUTER socket from a DEALER socket. Every message is
+//   frame 0  "VEIL/1"
+//   frame 1  command: SUBMIT | BEGIN | CHUNK | COMMIT | ABORT | STATUS | PING
+//   frame 2  a JSON object (the header; "seq" is echoed in the reply)
+//   frame 3  bytes (SUBMIT: the whole file; CHUNK: one chunk) — only for those two
+// and every reply is "VEIL/1", a reply type (ACK | NACK | READY | CHUNK_OK | ABORTED |
+// STATUS | PONG) and a JSON object.
+#pragma once
+
+#include <string>
+
+namespace veil::protocol {
+
+inline constexpr const char* kVersion = "VEIL/1";
+
+// Requests.
+inline constexpr const char* kSubmit = "SUBMIT";
+inline constexpr const char* kBegin = "BEGIN";
+inline constexpr const char* kChunk = "CHUNK";
+inline constexpr const char* kCommit = "COMMIT";
+inline constexpr const char* kAbort = "ABORT";
+inline constexpr const char* kStatus = "STATUS";
+inline constexpr const char* kPing = "PING";
+
+// Replies.
+inline constexpr const char* kAck = "ACK";
+inline constexpr const char* kNack = "NACK";
+inline constexpr const char* kReady = "READY";
+inline constexpr const char* kChunkOk = "CHUNK_OK";
+inline constexpr const char* kAborted = "ABORTED";
+inline constexpr const char* kStatusReply = "STATUS";
+inline constexpr const char* kPong = "PONG";
+
+// ZAP domains of veild's two CURVE server sockets.
+inline constexpr const char* kIngestDomain = "veil-ingest";
+inline constexpr const char* kEventsDomain = "veil-events";
+
+// Event topics (first frame of every PUB message; the second is a JSON object).
+inline constexpr const char* kMediaReceived = "media.received";
+inline constexpr const char* kMediaPublished = "media.published";
+inline constexpr const char* kMediaHeld = "media.held";
+inline constexpr const char* kMediaRejected = "media.rejected";
+inline constexpr const char* kMediaFailed = "media.failed";
+
+// "published" -> "media.published", ...
+inline std::string event_for_state(const std::string& state) { return "media." + state; }
+
+// A final media state: nothing more will happen without a person (or a new job).
+inline bool is_final_state(const std::string& state) {
+  return state == "published" || state == "held" || state == "rejected" || state == "failed" || state == "deleted";
+}
+
+// "image/jpeg" -> "photo", "video/mp4" -> "video", anything else -> "".
+inline std::string kind_for_content_type(const std::string& type) {
+  if (type.rfind("image/", 0) == 0) return "photo";
+  if (type.rfind("video/", 0) == 0) return "video";
+  return "";
+}
+
+// A content type from a file name's extension ("application/octet-stream" when unknown).
+std::string content_type_for_name(const std::string& file_name);
+
+}  // namespace veil::protocol

@@ -1,0 +1,217 @@
+// Wiring of keys, ZAP, events, ingest, workers and HTTP.
+#include "daemon/service.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "daemon/curve_keys.h"
+#include "daemon/device_auth.h"
+#include "daemon/event_publisher.h"
+#include "daemon/http_server.h"
+#include "daemon/ingest_server.h"
+#include "daemon/metrics.h"
+#include "storage/job_queue.h"
+#include "storage/originals_store.h"
+
+namespace veil {
+
+int effective_workers(const Config& config) {
+  if (config.daemon.workers > 0) return config.daemon.workers;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+namespace {
+
+bool is_local_endpoint(const std::string& endpoint) {
+  return endpoint.rfind("ipc://", 0) == 0 || endpoint.rfind("inproc://", 0) == 0 ||
+         endpoint.rfind("tcp://127.", 0) == 0 || endpoint.rfind("tcp://localhost:", 0) == 0 ||
+         endpoint.rfind("tcp://[::1]:", 0) == 0;
+}
+
+}  // namespace
+
+struct VeildService::Impl {
+  ServiceOptions options;
+  SecretKey master{};
+  CurveKeyPair server_keys;
+  Metrics metrics;
+  std::unique_ptr<zmq::context_t> context;
+  std::unique_ptr<DeviceAuth> auth;
+  std::unique_ptr<EventPublisher> events;
+  std::unique_ptr<IngestServer> ingest;
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<HttpServer> http;
+  std::mutex db_mutex;
+  std::unique_ptr<pqxx::connection> db;  // for /readyz and /metrics
+  bool stopped = false;
+
+  pqxx::connection& ops_db() {
+    if (!db || !db->is_open()) {
+      db.reset();
+      db = std::make_unique<pqxx::connection>(with_connect_timeout(options.database_url, 2));
+    }
+    return *db;
+  }
+};
+
+VeildService::VeildService(ServiceOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+VeildService::~VeildService() { stop(); }
+
+void VeildService::start() {
+  auto& m = *impl_;
+  const Config& c = m.options.config;
+  const std::string& data = m.options.data_dir;
+  try {
+    m.master = load_or_create_master_key(data + "/keys/master.key");
+    const std::string originals = data + "/originals";
+    std::filesystem::create_directories(originals);
+    if (const int n = sweep_temporary_files(originals, 2 * c.ingest.upload_idle_timeout_s))
+      spdlog::info("originals: removed {} unfinished upload file(s)", n);
+    m.context = std::make_unique<zmq::context_t>(1);
+    if (c.ingest.curve) {
+      m.server_keys = load_or_create_server_keys(data);
+      spdlog::info("curve: server public key {} ({}/curve/server.pub)", m.server_keys.public_key, data);
+      m.auth = std::make_unique<DeviceAuth>(*m.context, m.options.database_url, c.ingest.device_cache_refresh_s);
+      m.auth->start();  // before any CURVE socket binds
+      spdlog::info("devices: {} registered device key(s) loaded", m.auth->size());
+    } else {
+      if (!is_local_endpoint(c.ingest.endpoint) || (!c.events.endpoint.empty() && !is_local_endpoint(c.events.endpoint)))
+        throw std::runtime_error("ingest.curve = false is allowed only with ipc:// or loopback endpoints");
+      spdlog::warn("ingest: CURVE is off: any local process may submit (ingest.curve = false)");
+    }
+    if (!c.events.endpoint.empty())
+      m.events = std::make_unique<EventPublisher>(*m.context, c.events.endpoint, m.server_keys.secret_key);
+
+    IngestSettings is;
+    is.endpoint = c.ingest.endpoint;
+    is.secret_key = m.server_keys.secret_key;
+    is.database_url = m.options.database_url;
+    is.originals_root = originals;
+    is.master_key = m.master;
+    is.max_file_bytes = c.limits.max_file_bytes;
+    is.max_message_bytes = c.ingest.max_message_bytes;
+    is.chunk_bytes = c.ingest.chunk_bytes;
+    is.upload_idle_timeout_s = c.ingest.upload_idle_timeout_s;
+    is.max_open_uploads = c.ingest.max_open_uploads;
+    m.ingest = std::make_unique<IngestServer>(*m.context, is, m.auth.get(), m.events.get(), &m.metrics);
+    m.ingest->start();
+
+    WorkerSettings ws;
+    ws.workers = effective_workers(c);
+    ws.database_url = m.options.database_url;
+    ws.queue = QueueOptions{c.queue.lease_s, c.queue.max_attempts, c.queue.retry_backoff_s};
+    ws.item_timeout_s = c.queue.item_timeout_s;
+    ws.poll_interval_s = c.queue.poll_interval_s;
+    ws.drain_timeout_s = c.queue.drain_timeout_s;
+    ws.originals_root = originals;
+    ws.renditions_root = data + "/renditions";
+    ws.master_key = m.master;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    ws.owner = std::string(host) + ":" + std::to_string(getpid());
+    m.workers = std::make_unique<WorkerPool>(ws, m.options.processor_factory, m.events.get(), &m.metrics);
+    m.workers->start();
+
+    if (c.http.enabled) {
+      m.http = std::make_unique<HttpServer>(c.http.address, c.http.port,
+                                            HttpHandlers{[this] { return not_ready_reason(); },
+                                                         [this] { return metrics_text(); }});
+      m.http->start();
+    }
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+int VeildService::reload_devices() { return impl_->auth ? impl_->auth->reload() : 0; }
+
+int VeildService::stop() {
+  auto& m = *impl_;
+  if (m.stopped) return 0;
+  m.stopped = true;
+  if (m.ingest) m.ingest->stop();  // no new uploads; in-flight requests were answered
+  int stuck = 0;
+  if (m.workers) stuck = m.workers->stop();
+  if (m.http) m.http->stop();
+  m.ingest.reset();
+  m.events.reset();
+  if (m.auth) m.auth->stop();
+  m.auth.reset();
+  if (stuck == 0) m.workers.reset();  // else leave the pool to its detached threads
+  else (void)m.workers.release();
+  m.context.reset();
+  return stuck;
+}
+
+std::string VeildService::ingest_endpoint() const { return impl_->ingest ? impl_->ingest->endpoint() : ""; }
+std::string VeildService::events_endpoint() const { return impl_->events ? impl_->events->endpoint() : ""; }
+int VeildService::http_port() const { return impl_->http ? impl_->http->port() : 0; }
+std::string VeildService::server_public_key() const { return impl_->server_keys.public_key; }
+
+std::string VeildService::not_ready_reason() {
+  auto& m = *impl_;
+  std::string why;
+  auto add = [&](const std::string& s) { why += (why.empty() ? "" : "; ") + s; };
+  {
+    std::lock_guard<std::mutex> lock(m.db_mutex);
+    try {
+      pqxx::read_transaction tx(m.ops_db());
+      tx.exec1("SELECT 1");
+    } catch (const std::exception& e) {
+      m.db.reset();
+      add(std::string("database unreachable: ") + e.what());
+    }
+  }
+  if (m.stopped || !m.workers || m.workers->workers_running() == 0) add("no worker running");
+  if (!m.ingest || !m.ingest->running()) add("ingest not running");
+  if (m.options.config.ingest.curve && (!m.auth || !m.auth->running())) add("device check (ZAP) not running");
+  for (auto& c : why)
+    if (c == '\n') c = ' ';
+  return why;
+}
+
+std::string VeildService::metrics_text() {
+  auto& m = *impl_;
+  std::ostringstream extra;
+  {
+    std::lock_guard<std::mutex> lock(m.db_mutex);
+    try {
+      auto& db = m.ops_db();
+      const auto counts = JobQueue::counts_by_state(db);
+      const auto depth = JobQueue::ready_depth(db);
+      extra << "# HELP veil_queue_depth Jobs ready to be claimed now (shared queue).\n"
+               "# TYPE veil_queue_depth gauge\nveil_queue_depth "
+            << depth << "\n# HELP veil_jobs Jobs by state (shared queue).\n# TYPE veil_jobs gauge\n";
+      for (const auto& [state, n] : counts) extra << "veil_jobs{state=\"" << state << "\"} " << n << "\n";
+      extra << "# HELP veil_database_up Whether PostgreSQL answered this scrape.\n# TYPE veil_database_up gauge\n"
+               "veil_database_up 1\n";
+    } catch (const std::exception&) {
+      m.db.reset();
+      extra << "# HELP veil_database_up Whether PostgreSQL answered this scrape.\n# TYPE veil_database_up gauge\n"
+               "veil_database_up 0\n";
+    }
+  }
+  extra << "# HELP veil_workers Worker threads running.\n# TYPE veil_workers gauge\nveil_workers "
+        << (m.workers ? m.workers->workers_running() : 0)
+        << "\n# HELP veil_workers_busy Workers processing a job now.\n# TYPE veil_workers_busy gauge\nveil_workers_busy "
+        << (m.workers ? m.workers->busy() : 0) << "\n";
+  if (m.auth)
+    extra << "# HELP veil_devices_cached Active device keys in the cache.\n# TYPE veil_devices_cached gauge\n"
+             "veil_devices_cached "
+          << m.auth->size() << "\n";
+  return m.metrics.render(extra.str());
+}
+
+}  // namespace veil

@@ -1,0 +1,404 @@
+// Worker threads, lease renewal and the time-limit watchdog.
+#include "daemon/worker_pool.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include "daemon/device_auth.h"
+#include "daemon/event_publisher.h"
+#include "daemon/metrics.h"
+
+namespace veil {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A failure retrying cannot fix (the original is gone for good or does not match).
+struct PermanentFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class JobListener : public pqxx::notification_receiver {
+ public:
+  explicit JobListener(pqxx::connection_base& c) : pqxx::notification_receiver(c, kJobsChannel) {}
+  void operator()(const std::string&, int) override { ++received; }
+  int received = 0;
+};
+
+}  // namespace
+
+struct Slot {
+  int index = 0;
+  std::mutex mutex;
+  std::optional<ClaimedJob> job;
+  Clock::time_point started, last_renewal;
+  bool abandoned = false;
+  bool lease_lost = false;
+  std::atomic<bool> ready{false}, finished{false};
+  std::thread thread;
+};
+
+struct WorkerPool::Shared {
+  WorkerSettings settings;
+  ProcessorFactory factory;
+  EventPublisher* events;
+  Metrics* metrics;
+  JobQueue queue;
+  std::atomic<bool> stop{false}, watchdog_stop{false};
+  mutable std::mutex slots_mutex;
+  std::vector<std::shared_ptr<Slot>> slots;
+  int next_index = 0;
+  std::thread watchdog;
+  std::mutex sleep_mutex;
+  std::condition_variable sleep_cv;
+
+  Shared(WorkerSettings s, ProcessorFactory f, EventPublisher* e, Metrics* m)
+      : settings(std::move(s)), factory(std::move(f)), events(e), metrics(m), queue(settings.queue) {}
+
+  // Sleeps up to `d`, waking early when stopping.
+  void sleep_for(std::chrono::milliseconds d, const std::atomic<bool>& flag) {
+    std::unique_lock<std::mutex> lock(sleep_mutex);
+    sleep_cv.wait_for(lock, d, [&] { return flag.load(); });
+  }
+
+  void report_failed(const std::string& media_id, const std::string& reason) {
+    if (metrics) metrics->count_outcome("failed");
+    if (events) events->media_event("failed", media_id, reason);
+  }
+
+  std::string url() const { return with_connect_timeout(settings.database_url, 5); }
+};
+
+namespace {
+
+void run_one(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::connection& conn, const ClaimedJob& job);
+
+void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> slot) {
+  std::unique_ptr<ItemProcessor> proc;
+  try {
+    proc = sh->factory();
+  } catch (const std::exception& e) {
+    spdlog::critical("worker {}: cannot start its processor: {}", slot->index, e.what());
+    slot->finished = true;
+    return;
+  }
+  slot->ready = true;
+  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<JobListener> listener;
+  auto disconnect = [&] {
+    listener.reset();  // before its connection
+    conn.reset();
+  };
+  std::chrono::milliseconds backoff(250);
+  const std::string owner = sh->settings.owner + ":w" + std::to_string(slot->index);
+  while (!sh->stop) {
+    try {
+      if (!conn) {
+        conn = std::make_unique<pqxx::connection>(sh->url());
+        listener = std::make_unique<JobListener>(*conn);
+        spdlog::debug("worker {}: connected", slot->index);
+      }
+      std::vector<FailedMedia> failed;
+      auto job = sh->queue.claim(*conn, owner, &failed);
+      for (const auto& f : failed) {
+        spdlog::warn("job {}: failed for good: {}", f.job_id, f.reason);
+        sh->report_failed(f.media_id, f.reason);
+      }
+      backoff = std::chrono::milliseconds(250);
+      if (!job) {
+        // Idle: wait for a NOTIFY (in short slices, to notice stop), or poll_interval_s.
+        const auto until = Clock::now() + std::chrono::seconds(sh->settings.poll_interval_s);
+        while (!sh->stop && Clock::now() < until && conn->await_notification(0, 300000) == 0) {
+        }
+        continue;
+      }
+      run_one(*sh, *slot, *proc, *conn, *job);
+      {
+        std::lock_guard<std::mutex> lock(slot->mutex);
+        slot->job.reset();
+        if (slot->abandoned) break;  // a replacement runs in this worker's place
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("worker {}: database problem, retrying in {} ms: {}", slot->index, backoff.count(), e.what());
+      disconnect();
+      {
+        std::lock_guard<std::mutex> lock(slot->mutex);
+        slot->job.reset();  // its lease expires and the job is retried
+        if (slot->abandoned) break;
+      }
+      sh->sleep_for(backoff, sh->stop);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
+    }
+  }
+  disconnect();
+  slot->finished = true;
+}
+
+// One job; throws only when the database fails under it (the lease then expires).
+void run_one(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::connection& conn, const ClaimedJob& job) {
+  {
+    std::lock_guard<std::mutex> lock(slot.mutex);
+    slot.job = job;
+    slot.started = slot.last_renewal = Clock::now();
+    slot.lease_lost = false;
+  }
+  const auto t0 = Clock::now();
+  spdlog::debug("worker {}: job {} (media {}, attempt {})", slot.index, job.id, job.media_id, job.attempt);
+  auto fail = [&](const std::string& error, bool retryable) {
+    const FailResult r = sh.queue.fail(conn, job, error, retryable);
+    if (!r.lease_held) {
+      spdlog::warn("job {}: failure not recorded, lease already lost: {}", job.id, error);
+      return;
+    }
+    if (r.final) {
+      spdlog::error("job {}: media {} failed for good: {}", job.id, job.media_id, error);
+      sh.report_failed(job.media_id, "processing failed: " + error);
+    } else {
+      spdlog::warn("job {}: attempt {} failed, will retry: {}", job.id, job.attempt, error);
+      if (sh.metrics) sh.metrics->count_retry();
+    }
+  };
+  std::shared_ptr<void> result;
+  try {
+    if (job.kind != "process" && job.kind != "reprocess") throw PermanentFailure("job kind " + job.kind + " is not handled by workers");
+    std::int64_t child = 0;
+    std::string sha;
+    {
+      pqxx::read_transaction tx(conn);
+      const auto r = tx.exec_params("SELECT coalesce(journal_child_id, 0), original_sha256 FROM media WHERE id = $1",
+                                    job.media_id);
+      if (r.empty()) throw PermanentFailure("media " + job.media_id + " does not exist");
+      child = r[0][0].as<std::int64_t>();
+      sha = r[0][1].as<std::string>();
+    }
+    std::string original;
+    try {
+      const SecretKey key = child_data_key(conn, sh.settings.master_key, child, false);
+      original = read_original(original_path(sh.settings.originals_root, child, job.media_id), key, job.media_id);
+    } catch (const StorageError& e) {
+      if (std::string(e.what()).find("key destroyed") != std::string::npos) throw PermanentFailure(e.what());
+      throw;
+    }
+    if (sha256_hex_of(original) != sha) throw PermanentFailure("the stored original does not match its sha256");
+    result = proc.run(conn, job.media_id, original);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const PermanentFailure& e) {
+    return fail(e.what(), false);
+  } catch (const std::exception& e) {
+    return fail(e.what(), true);
+  } catch (...) {
+    return fail("unknown error in the pipeline", true);
+  }
+  {
+    std::lock_guard<std::mutex> lock(slot.mutex);
+    if (slot.abandoned) {
+      spdlog::warn("job {}: finished after its time limit; result discarded", job.id);
+      return;
+    }
+  }
+  std::string state, reason;
+  std::int64_t faces = 0, blurred = 0, journal_child = 0;
+  bool recorded = false;
+  try {
+    recorded = sh.queue.complete(conn, job, [&](pqxx::transaction_base& tx) {
+      state = proc.record(tx, result, sh.settings.renditions_root);
+      const auto r = tx.exec_params1(
+          "SELECT (SELECT count(*) FROM faces WHERE media_id = $1), "
+          "(SELECT count(*) FROM faces WHERE media_id = $1 AND decision = 'blur'), "
+          "coalesce(reason, ''), coalesce(journal_child_id, 0) FROM media WHERE id = $1",
+          job.media_id);
+      faces = r[0].as<std::int64_t>();
+      blurred = r[1].as<std::int64_t>();
+      reason = r[2].as<std::string>();
+      journal_child = r[3].as<std::int64_t>();
+    });
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const pqxx::in_doubt_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    return fail(std::string("recording failed: ") + e.what(), true);
+  }
+  if (!recorded) {
+    spdlog::warn("job {}: lease lost before recording; result discarded (another worker retries it)", job.id);
+    if (sh.metrics) sh.metrics->count_lease_lost();
+    return;
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  spdlog::info("job {}: media {} {} in {:.2f} s ({} faces, {} blurred){}", job.id, job.media_id, state, seconds, faces,
+               blurred, reason.empty() ? "" : ": " + reason);
+  if (sh.metrics) {
+    sh.metrics->observe_processing(seconds);
+    sh.metrics->add_faces(faces, blurred);
+    sh.metrics->count_outcome(state);
+  }
+  if (sh.events) sh.events->media_event(state, job.media_id, reason, journal_child);
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(WorkerSettings settings, ProcessorFactory factory, EventPublisher* events, Metrics* metrics)
+    : shared_(std::make_shared<Shared>(std::move(settings), std::move(factory), events, metrics)) {}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+namespace {
+
+void spawn_worker(const std::shared_ptr<WorkerPool::Shared>& sh) {
+  auto slot = std::make_shared<Slot>();
+  std::lock_guard<std::mutex> lock(sh->slots_mutex);
+  slot->index = sh->next_index++;
+  slot->thread = std::thread(worker_main, sh, slot);
+  sh->slots.push_back(slot);
+}
+
+void watchdog_main(std::shared_ptr<WorkerPool::Shared> sh) {
+  std::unique_ptr<pqxx::connection> conn;
+  const auto limit = std::chrono::seconds(sh->settings.item_timeout_s);
+  const auto renew_every = std::chrono::milliseconds(std::max(200, sh->settings.queue.lease_s * 1000 / 3));
+  while (!sh->watchdog_stop) {
+    sh->sleep_for(std::chrono::milliseconds(200), sh->watchdog_stop);
+    std::vector<std::shared_ptr<Slot>> slots;
+    {
+      std::lock_guard<std::mutex> lock(sh->slots_mutex);
+      slots = sh->slots;
+    }
+    int live = 0;
+    for (auto& slot : slots) live += !slot->finished;
+    for (auto& slot : slots) {
+      std::optional<ClaimedJob> job;
+      bool over = false, renew = false;
+      {
+        std::lock_guard<std::mutex> lock(slot->mutex);
+        if (!slot->job || slot->abandoned || slot->lease_lost) continue;
+        job = slot->job;
+        const auto now = Clock::now();
+        over = now - slot->started > limit;
+        renew = !over && now - slot->last_renewal >= renew_every;
+        if (over) slot->abandoned = true;
+        if (renew) slot->last_renewal = now;
+      }
+      try {
+        if (!conn) conn = std::make_unique<pqxx::connection>(sh->url());
+        if (over) {
+          if (sh->metrics) sh->metrics->count_abandoned();
+          const std::string error =
+              "time limit exceeded (queue.item_timeout_s = " + std::to_string(sh->settings.item_timeout_s) + ")";
+          spdlog::error("job {}: media {}: {}; worker {} abandoned", job->id, job->media_id, error, slot->index);
+          const FailResult r = sh->queue.fail(*conn, *job, error, true);
+          if (r.final) sh->report_failed(job->media_id, "processing failed: " + error);
+          if (!sh->stop && live < 2 * sh->settings.workers) {
+            spawn_worker(sh);
+            ++live;
+            spdlog::warn("worker pool: started a replacement worker");
+          }
+        } else if (renew && !sh->queue.renew(*conn, *job)) {
+          std::lock_guard<std::mutex> lock(slot->mutex);
+          slot->lease_lost = true;
+          spdlog::warn("job {}: lease lost (expired); its result will be discarded", job->id);
+        }
+      } catch (const std::exception& e) {
+        spdlog::warn("watchdog: database problem: {}", e.what());
+        conn.reset();
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void WorkerPool::start() {
+  auto& sh = shared_;
+  if (sh->settings.workers < 1) sh->settings.workers = 1;
+  for (int i = 0; i < sh->settings.workers; ++i) spawn_worker(sh);
+  sh->watchdog = std::thread(watchdog_main, sh);
+  spdlog::info("workers: {} started (lease {} s, time limit {} s, {} attempts)", sh->settings.workers,
+               sh->settings.queue.lease_s, sh->settings.item_timeout_s, sh->settings.queue.max_attempts);
+}
+
+int WorkerPool::stop() {
+  auto& sh = shared_;
+  if (sh->stop.exchange(true)) return 0;
+  sh->sleep_cv.notify_all();
+  const auto deadline = Clock::now() + std::chrono::seconds(sh->settings.drain_timeout_s);
+  auto busy_slots = [&] {
+    std::vector<std::shared_ptr<Slot>> busy;
+    std::lock_guard<std::mutex> lock(sh->slots_mutex);
+    for (auto& s : sh->slots) {
+      std::lock_guard<std::mutex> l(s->mutex);
+      if (s->job && !s->abandoned && !s->finished) busy.push_back(s);
+    }
+    return busy;
+  };
+  if (!busy_slots().empty()) spdlog::info("workers: draining {} in-flight job(s)", busy_slots().size());
+  while (!busy_slots().empty() && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto stuck = busy_slots();
+  if (!stuck.empty()) {
+    try {
+      pqxx::connection conn(sh->url());
+      for (auto& s : stuck) {
+        std::optional<ClaimedJob> job;
+        {
+          std::lock_guard<std::mutex> l(s->mutex);
+          s->abandoned = true;
+          job = s->job;
+        }
+        if (job && sh->queue.release(conn, *job))
+          spdlog::warn("job {}: still running after drain_timeout_s; lease released for a retry", job->id);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("workers: cannot release leases ({}); they expire after lease_s", e.what());
+    }
+  }
+  sh->watchdog_stop = true;
+  sh->sleep_cv.notify_all();
+  if (sh->watchdog.joinable()) sh->watchdog.join();
+  int detached = 0;
+  std::vector<std::shared_ptr<Slot>> slots;
+  {
+    std::lock_guard<std::mutex> lock(sh->slots_mutex);
+    slots = sh->slots;
+  }
+  for (auto& s : slots) {
+    if (!s->thread.joinable()) continue;
+    // A thread stuck in the pipeline cannot be interrupted: give it a moment, then let it go.
+    for (int i = 0; i < 20 && !s->finished; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (s->finished) s->thread.join();
+    else {
+      s->thread.detach();
+      ++detached;
+    }
+  }
+  spdlog::info("workers: stopped{}", detached ? " (" + std::to_string(detached) + " stuck thread(s) left)" : "");
+  return detached;
+}
+
+int WorkerPool::workers_running() const {
+  std::lock_guard<std::mutex> lock(shared_->slots_mutex);
+  int n = 0;
+  for (const auto& s : shared_->slots) {
+    std::lock_guard<std::mutex> l(s->mutex);
+    n += s->ready && !s->finished && !s->abandoned && !shared_->stop;
+  }
+  return n;
+}
+
+int WorkerPool::busy() const {
+  std::lock_guard<std::mutex> lock(shared_->slots_mutex);
+  int n = 0;
+  for (const auto& s : shared_->slots) {
+    std::lock_guard<std::mutex> l(s->mutex);
+    n += s->job.has_value() && !s->abandoned;
+  }
+  return n;
+}
+
+}  // namespace veil

@@ -1,0 +1,90 @@
+// The worker pool: N threads, each with its own processor (MediaProcessor in veild: the
+// detector and embedder are not thread-safe) and its own PostgreSQL connection, LISTENing
+// on the jobs channel.
+//
+// A worker claims a job (storage/job_queue.h), decrypts the original, checks it against
+// the sha256 recorded at ingest, runs the pipeline (no database writes, may take seconds),
+// then records the result and marks the job done in ONE transaction that first checks the
+// lease is still its own. Everything a job throws is caught: the attempt is counted, the job
+// retried after queue.retry_backoff_s, and after queue.max_attempts the job and its media end
+// `failed`. A database outage makes the worker reconnect with back-off; its claimed job's
+// lease then expires and the job is retried.
+//
+// Time limit (queue.item_timeout_s): a watchdog thread renews the leases of busy workers
+// every lease_s/3 while they are within the limit. A job over the limit is abandoned: the
+// watchdog records a failed attempt ("time limit exceeded") so the job is retried elsewhere
+// (or fails for good), marks the worker abandoned and starts a replacement thread (at most
+// 2 x workers threads in all). The abandoned thread cannot be killed safely; when its
+// pipeline call returns it discards the result (its lease is gone anyway) and exits. If the
+// whole daemon dies, its leases simply expire after lease_s and other workers retry.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <pqxx/types.hxx>
+
+#include "storage/job_queue.h"
+#include "storage/originals_store.h"
+
+namespace veil {
+
+class EventPublisher;
+class Metrics;
+struct Config;
+
+// The seam between the queue and the pipeline.
+class ItemProcessor {
+ public:
+  virtual ~ItemProcessor() = default;
+  // Runs the pipeline on the original bytes; writes nothing. Throws for failures.
+  virtual std::shared_ptr<void> run(pqxx::connection_base& db, const std::string& media_id,
+                                    const std::string& original) = 0;
+  // Records `result` inside `tx` (idempotently: replaces an earlier result); returns the
+  // media's final state.
+  virtual std::string record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
+                             const std::string& renditions_root) = 0;
+};
+using ProcessorFactory = std::function<std::unique_ptr<ItemProcessor>()>;
+
+// MediaProcessor behind the seam (daemon/media_item_processor.cpp).
+ProcessorFactory media_processor_factory(const Config& config);
+
+struct WorkerSettings {
+  int workers = 1;
+  std::string database_url;
+  QueueOptions queue;
+  int item_timeout_s = 900;
+  int poll_interval_s = 5;
+  int drain_timeout_s = 60;
+  std::string originals_root;
+  std::string renditions_root;
+  SecretKey master_key{};
+  std::string owner;  // lease owner prefix, e.g. "host:pid"
+};
+
+class WorkerPool {
+ public:
+  WorkerPool(WorkerSettings settings, ProcessorFactory factory, EventPublisher* events, Metrics* metrics);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void start();
+  // Stops claiming, lets in-flight jobs finish for up to drain_timeout_s, releases the
+  // leases of those still running (they are retried without counting the attempt), joins
+  // the threads. Returns how many threads were still stuck (detached).
+  int stop();
+
+  // Workers whose processor is loaded and that are not abandoned or stopped.
+  int workers_running() const;
+  int busy() const;
+
+  struct Shared;  // implementation detail, shared with the threads
+
+ private:
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace veil

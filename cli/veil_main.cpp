@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   veil::add_compare_command(app, ctx);
   veil::add_process_command(app, ctx);
   veil::add_migrate_command(app, ctx);
+  veil::add_submit_command(app, ctx);
+  veil::add_devices_command(app, ctx);
+  veil::add_keygen_command(app, ctx);
   veil::add_children_command(app, ctx);
   veil::add_people_command(app, ctx);
   veil::add_enrol_command(app, ctx);

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "storage/migrations.h"
 #include "tests/test_support.h"
 
 namespace veil {
@@ -63,7 +64,11 @@ TEST(Veild, StartsOnEmbeddedPostgresAndStopsCleanlyOnSigterm) {
   test::TempDir tmp;
   chmod(tmp.path().c_str(), 0755);
   const std::string data = tmp.path() + "/data", log = tmp.path() + "/veild.log";
-  const pid_t pid = spawn_veild({"--data-dir", data, "--log-format", "json"}, log);
+  // Ephemeral endpoints: tests never take the default ports.
+  std::ofstream(tmp.path() + "/veil.toml") << "[ingest]\nendpoint = \"tcp://127.0.0.1:*\"\n[events]\nendpoint = "
+                                              "\"tcp://127.0.0.1:*\"\n[http]\nport = 0\n";
+  const pid_t pid =
+      spawn_veild({"--config", tmp.path() + "/veil.toml", "--data-dir", data, "--log-format", "json"}, log);
   ASSERT_TRUE(wait_for_text(log, "veild ready", 60)) << test::read_file(log);
   ASSERT_TRUE(std::filesystem::exists(data + "/postgres/PG_VERSION"));
   ASSERT_TRUE(std::filesystem::exists(data + "/postgres/postmaster.pid"));
@@ -72,7 +77,7 @@ TEST(Veild, StartsOnEmbeddedPostgresAndStopsCleanlyOnSigterm) {
   const auto r = test::run_command("psql -tA 'postgresql://" + std::string(geteuid() == 0 ? "veil@" : "") +
                                    "/veil?host=" + data + "/postgres' -c 'SELECT max(version) FROM schema_migrations'");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "1\n");
+  EXPECT_EQ(r.out, std::to_string(embedded_migrations().back().version) + "\n");
   kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit(pid, 60), 0) << test::read_file(log);
   EXPECT_FALSE(std::filesystem::exists(data + "/postgres/postmaster.pid")) << "cluster not stopped";

@@ -1,0 +1,133 @@
+// The worker pool with a fake processor on real PostgreSQL: a failing item is retried then
+// ends failed while the others are served; the time limit abandons a stuck item and the
+// retry is recorded once; two services on one database never record an item twice;
+// SIGTERM-style stop drains in-flight jobs.
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "storage/media_repository.h"
+#include "tests/daemon/service_fixture.h"
+
+namespace veil {
+namespace {
+
+using test::query_int;
+using test::query_text;
+
+class WorkerPoolTest : public test::ServiceTest {};
+
+TEST_F(WorkerPoolTest, AFailingItemIsRetriedThenFailsWhileOthersAreServed) {
+  Config config = base_config();
+  config.queue.max_attempts = 2;
+  std::mutex m;
+  std::string poison;
+  auto& service = start(config, [&](const std::string& media) {
+    std::lock_guard<std::mutex> lock(m);
+    if (media == poison) throw std::runtime_error("decoder exploded");
+  });
+  auto c = client(service);
+  {
+    std::lock_guard<std::mutex> lock(m);
+    poison = media_id_for_submission(load_or_create_master_key(data_ + "/keys/master.key"), nursery_.staff, "poison");
+  }
+  const SubmitReply bad = c->submit_bytes(test::photo_request(nursery_, "poison"), "abc");
+  const SubmitReply good = c->submit_bytes(test::photo_request(nursery_, "fine"), "def");
+  ASSERT_TRUE(bad.acked && good.acked);
+  EXPECT_EQ(bad.media_id, poison);
+  EXPECT_TRUE(wait_state(good.media_id, "published"));
+  EXPECT_TRUE(wait_state(bad.media_id, "failed"));
+  EXPECT_EQ(query_text(db_.url(), "SELECT state || ' ' || attempts || ' ' || last_error FROM jobs WHERE media_id = '" +
+                                      bad.media_id + "'"),
+            "failed 2 decoder exploded");
+  EXPECT_NE(query_text(db_.url(), "SELECT reason FROM media WHERE id = '" + bad.media_id + "'").find("decoder exploded"),
+            std::string::npos);
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records WHERE media_id = '" + bad.media_id + "'"), 0);
+  EXPECT_EQ(service.not_ready_reason(), "");
+  // Still serving.
+  const SubmitReply later = c->submit_bytes(test::photo_request(nursery_, "later"), "ghi");
+  ASSERT_TRUE(later.acked);
+  EXPECT_TRUE(wait_state(later.media_id, "published"));
+}
+
+TEST_F(WorkerPoolTest, TheTimeLimitAbandonsAStuckItemAndItsRetryIsRecordedOnce) {
+  Config config = base_config();
+  config.queue.item_timeout_s = 1;
+  config.queue.lease_s = 30;
+  std::atomic<int> calls{0};
+  auto& service = start(config, [&](const std::string&) {
+    if (calls++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // stuck the first time
+  });
+  const SubmitReply r = client(service)->submit_bytes(test::photo_request(nursery_, "slow"), "abc");
+  ASSERT_TRUE(r.acked);
+  EXPECT_TRUE(wait_state(r.media_id, "published", 20));
+  EXPECT_EQ(query_int(db_.url(), "SELECT attempts FROM jobs"), 2);
+  // Let the stuck attempt return: its result is discarded.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records"), 1);
+  EXPECT_EQ(query_text(db_.url(), "SELECT state FROM jobs"), "done");
+  const std::string metrics = service.metrics_text();
+  EXPECT_NE(metrics.find("veil_jobs_abandoned_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("veil_workers 1\n"), std::string::npos) << "a replacement worker runs" << metrics;
+}
+
+TEST_F(WorkerPoolTest, TwoServicesOnOneDatabaseNeverRecordAnItemTwice) {
+  Config a = base_config("a"), b = base_config("b");
+  a.daemon.workers = b.daemon.workers = 2;
+  auto slow = [](const std::string&) { std::this_thread::sleep_for(std::chrono::milliseconds(30)); };
+  auto& first = start(a, slow);
+  auto& second = start(b, slow);
+  auto ca = client(first), cb = client(second);
+  constexpr int kItems = 40;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kItems; ++i) {
+    const SubmitReply r = (i % 2 ? ca : cb)->submit_bytes(test::photo_request(nursery_, "batch-" + std::to_string(i)),
+                                                          "bytes " + std::to_string(i));
+    ASSERT_TRUE(r.acked) << r.reason;
+    ids.push_back(r.media_id);
+  }
+  EXPECT_TRUE(test::wait_until(
+      [&] { return query_int(db_.url(), "SELECT count(*) FROM media WHERE state = 'published'") == kItems; }, 60));
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records"), kItems);
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(DISTINCT media_id) FROM fake_records"), kItems);
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM jobs WHERE state = 'done' AND attempts = 1"), kItems);
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM faces"), kItems);
+}
+
+TEST_F(WorkerPoolTest, StopDrainsInFlightJobs) {
+  std::atomic<bool> started{false};
+  auto& service = start(base_config(), [&](const std::string&) {
+    started = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  });
+  const SubmitReply r = client(service)->submit_bytes(test::photo_request(nursery_, "drain"), "abc");
+  ASSERT_TRUE(r.acked);
+  ASSERT_TRUE(test::wait_until([&] { return started.load(); }, 10));
+  EXPECT_EQ(service.stop(), 0);
+  EXPECT_EQ(media_state(r.media_id), "published") << "the in-flight job was finished before stopping";
+  EXPECT_EQ(query_text(db_.url(), "SELECT state FROM jobs"), "done");
+}
+
+TEST_F(WorkerPoolTest, AJobStillRunningAfterTheDrainTimeoutIsReleasedForARetry) {
+  Config config = base_config();
+  config.queue.drain_timeout_s = 0;
+  std::atomic<bool> started{false};
+  auto& service = start(config, [&](const std::string&) {
+    started = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  });
+  const SubmitReply r = client(service)->submit_bytes(test::photo_request(nursery_, "release"), "abc");
+  ASSERT_TRUE(r.acked);
+  ASSERT_TRUE(test::wait_until([&] { return started.load(); }, 10));
+  service.stop();
+  // Released, not failed: the next daemon takes it as a first attempt.
+  EXPECT_EQ(query_text(db_.url(), "SELECT state || ' ' || attempts FROM jobs"), "queued 0");
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records"), 0);
+  auto& next = start(base_config("next"));
+  (void)next;
+  EXPECT_TRUE(wait_state(r.media_id, "published"));
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records"), 1);
+}
+
+}  // namespace
+}  // namespace veil

@@ -16,6 +16,9 @@
 #include "storage/children_repository.h"
 
 namespace veil {
+namespace {
+constexpr float kEnrolmentFaceScore = 0.8f;
+}  // namespace
 
 void add_enrol_command(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("enrol", "Enrol a child's face from reference photos (one face per photo)");
@@ -34,7 +37,11 @@ void add_enrol_command(CLI::App& app, CliContext& ctx) {
         nlohmann::json out = {{"child", c.name}, {"photo", photo}};
         try {
           const DecodedImage image = decode_image(read_whole_file(photo), decode_limits(ctx.config));
-          const auto faces = detector->detect(image.bgr);
+          // The detector favours recall (privacy first), so a reference photo counts only
+          // confident detections as faces: a weak false positive should not refuse a good photo.
+          std::vector<DetectedFace> faces;
+          for (const auto& f : detector->detect(image.bgr))
+            if (f.score >= kEnrolmentFaceScore) faces.push_back(f);
           if (faces.empty()) throw std::runtime_error("no face found");
           if (faces.size() > 1)
             throw std::runtime_error(std::to_string(faces.size()) + " faces found: a reference photo must show one face");

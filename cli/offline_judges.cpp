@@ -98,7 +98,7 @@ std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, Fa
   params.thresholds = thresholds_from(config.matching);
   params.rules = rules_from(config.policy);
   params.now_unix = 0;
-  FaceMatcher matcher;
+  FaceMatcher matcher(matcher_options(config));
   matcher.replace_templates(std::move(templates));
   return std::make_unique<ConsentJudge>(matcher, std::move(consents), params);
 }

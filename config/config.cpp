@@ -127,6 +127,8 @@ std::map<std::string, Apply> schema(Config& c) {
       {"detection.mode", string_field(c.detection.mode, {"default", "thorough"})},
       {"matching.accept_threshold", float_field(c.matching.accept_threshold, -1, 1)},
       {"matching.reject_threshold", float_field(c.matching.reject_threshold, -1, 1)},
+      {"matching.ambiguity_margin", float_field(c.matching.ambiguity_margin, 0, 1)},
+      {"matching.stale_penalty", float_field(c.matching.stale_penalty, 0, 1)},
       {"enrolment.min_face_px", int_field(c.enrolment.min_face_px, 16, 4096)},
       {"enrolment.min_sharpness", float_field(c.enrolment.min_sharpness, 0, 100000)},
       {"enrolment.max_template_age_days", int_field(c.enrolment.max_template_age_days, 0, 36500)},

@@ -49,6 +49,8 @@ struct DetectionConfig {
 struct MatchingConfig {
   double accept_threshold = 0.5;
   double reject_threshold = 0.3;
+  double ambiguity_margin = 0.05;  // two children closer than this: uncertain
+  double stale_penalty = 0.05;     // subtracted when a child has only old templates
 };
 
 struct EnrolmentConfig {

@@ -48,7 +48,8 @@ struct MediaProcessor::Impl {
       : config(c),
         detector(detector_options(c)),
         embedder(embedder_options(c)),
-        pipeline(detector, embedder, PhotoOptions{decode_limits(c), redact_options(c), rendition_options(c), true}) {}
+        pipeline(detector, embedder, PhotoOptions{decode_limits(c), redact_options(c), rendition_options(c), true}),
+        matcher(matcher_options(c)) {}
 };
 
 MediaProcessor::MediaProcessor(const Config& config) : impl_(std::make_unique<Impl>(config)) {}

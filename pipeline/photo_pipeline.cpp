@@ -12,11 +12,6 @@ namespace {
 // A face found again after redaction is "the same" as a kept face when they overlap this much.
 constexpr float kSameFaceIou = 0.3f;
 
-bool center_inside(const Box& face, const Box& region) {
-  const float cx = face.x + face.w / 2, cy = face.y + face.h / 2;
-  return cx >= region.x && cx <= region.x + region.w && cy >= region.y && cy <= region.y + region.h;
-}
-
 }  // namespace
 
 PhotoPipeline::PhotoPipeline(FaceDetector& detector, FaceEmbedder& embedder, PhotoOptions options)
@@ -70,7 +65,15 @@ PhotoResult PhotoPipeline::process(const std::string& bytes, FaceJudge& judge) {
         for (const auto& pf : result.faces) {
           if (pf.judgement.decision == Decision::keep && iou(again.box, pf.face.box) >= kSameFaceIou) explained = true;
         }
-        if (explained) continue;
+        // A detection whose eyes, nose and mouth all fall on painted pixels shows no facial
+        // feature: it is the painted blob itself, which a detector may still take for a head.
+        bool features_painted = true;
+        for (const auto& lm : again.landmarks) {
+          bool on_paint = false;
+          for (const auto& pf : result.faces) on_paint = on_paint || (pf.painted && inside_painted_ellipse(lm, pf.painted_region));
+          features_painted = features_painted && on_paint;
+        }
+        if (explained || features_painted) continue;
         // A face visible where the policy said blur, or one the first pass missed: paint it
         // (it may not appear) and hold the item for a person to look at.
         leak = true;
@@ -81,7 +84,7 @@ PhotoResult PhotoPipeline::process(const std::string& bytes, FaceJudge& judge) {
         extra.judgement.reason = "verification";
         extra.judgement.hold = true;
         for (const auto& pf : result.faces) {
-          if (pf.painted && center_inside(again.box, pf.painted_region)) extra.judgement.reason = "verification_residual";
+          if (pf.painted && iou(again.box, pf.painted_region) > 0) extra.judgement.reason = "verification_residual";
         }
         extra.painted_region = redact_face(image.bgr, again.box, options_.redact);
         extra.painted = true;

@@ -26,6 +26,9 @@ Box redaction_region(const Box& face, const RedactOptions& options, int image_wi
 // Paints over `face` in `bgr` (8-bit, 3 channels) and returns the painted region.
 Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options);
 
+// Whether `p` lies in the ellipse redact_face() paints inside `region` (its return value).
+bool inside_painted_ellipse(const Point& p, const Box& region);
+
 // Parses "pixelate_blur" / "solid"; throws std::invalid_argument otherwise.
 RedactionStyle parse_redaction_style(const std::string& name);
 

@@ -53,4 +53,12 @@ RenditionOptions rendition_options(const Config& config) {
   return o;
 }
 
+MatcherOptions matcher_options(const Config& config) {
+  MatcherOptions o;
+  o.max_template_age_days = config.enrolment.max_template_age_days;
+  o.stale_penalty = static_cast<float>(config.matching.stale_penalty);
+  o.ambiguity_margin = static_cast<float>(config.matching.ambiguity_margin);
+  return o;
+}
+
 }  // namespace veil

@@ -5,6 +5,7 @@
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "pipeline/decode.h"
+#include "pipeline/face_matcher.h"
 #include "pipeline/redact.h"
 #include "pipeline/renditions.h"
 
@@ -15,5 +16,6 @@ EmbedderOptions embedder_options(const Config& config);
 DecodeLimits decode_limits(const Config& config);
 RedactOptions redact_options(const Config& config);
 RenditionOptions rendition_options(const Config& config);
+MatcherOptions matcher_options(const Config& config);
 
 }  // namespace veil

@@ -47,18 +47,18 @@ std::string compose_group_photo(const std::vector<std::string>& files, const std
 
 TEST_F(ConsentEndToEnd, DecisionsFaceIndexConsentCitedAndAuditChain) {
   ASSERT_EQ(veil("people add staff 'Mrs Patel'").exit_code, 0);
-  for (const char* child : {"Barack", "Joe", "Kit"}) {
+  for (const char* child : {"Barack", "Rose", "Kit"}) {
     const auto r = veil(std::string("children add ") + child + " --key-person 'Mrs Patel'");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   // Enrol from other photos than the ones in the group photo.
   auto enrol = [&](const std::string& child, const std::string& photo) {
     const auto r = veil("enrol " + child + " " + test::testdata(photo));
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   };
-  enrol("Barack", "faces/Barack_Obama/obama2.jpg");
-  enrol("Barack", "faces/Barack_Obama/obama3.jpg");
-  enrol("Joe", "faces/Joe_Biden/biden2.jpg");
+  enrol("Barack", "faces/Barack_Obama/obama1.jpg");
+  enrol("Barack", "faces/Barack_Obama/obama_small.jpg");
+  enrol("Rose", "faces/Rose_Leslie/img1.jpg");
   enrol("Kit", "faces/Kit_Harington/john1.jpeg");
   enrol("Kit", "faces/Kit_Harington/johnsnow_test1.jpg");
 
@@ -70,10 +70,10 @@ TEST_F(ConsentEndToEnd, DecisionsFaceIndexConsentCitedAndAuditChain) {
   };
   consent("Barack", "no");
   const long long barack_yes = consent("Barack", "yes");  // the latest event counts
-  const long long joe_no = consent("Joe", "no");
+  const long long rose_no = consent("Rose", "no");
 
   const std::string photo =
-      compose_group_photo({test::testdata("faces/Barack_Obama/obama.jpg"), test::testdata("faces/Joe_Biden/biden.jpg"),
+      compose_group_photo({test::testdata("faces/Barack_Obama/obama.jpg"), test::testdata("faces/Rose_Leslie/img2.jpg"),
                            test::testdata("faces/Kit_Harington/john2.jpeg"),
                            test::testdata("faces/_unknown/paul_rudd_1.jpg")},
                           tmp_.path() + "/group.jpg");
@@ -89,14 +89,14 @@ TEST_F(ConsentEndToEnd, DecisionsFaceIndexConsentCitedAndAuditChain) {
     else if (f["reason"] == "unknown") ++unknown;
   }
   ASSERT_EQ(by_match.count("Barack"), 1u) << r.out;
-  ASSERT_EQ(by_match.count("Joe"), 1u) << r.out;
+  ASSERT_EQ(by_match.count("Rose"), 1u) << r.out;
   ASSERT_EQ(by_match.count("Kit"), 1u) << r.out;
   EXPECT_EQ(by_match["Barack"]["decision"], "keep");
   EXPECT_EQ(by_match["Barack"]["reason"], "consent_yes");
   EXPECT_EQ(by_match["Barack"]["consent_event_id"], barack_yes);
-  EXPECT_EQ(by_match["Joe"]["decision"], "blur");
-  EXPECT_EQ(by_match["Joe"]["reason"], "consent_no");
-  EXPECT_EQ(by_match["Joe"]["consent_event_id"], joe_no);
+  EXPECT_EQ(by_match["Rose"]["decision"], "blur");
+  EXPECT_EQ(by_match["Rose"]["reason"], "consent_no");
+  EXPECT_EQ(by_match["Rose"]["consent_event_id"], rose_no);
   EXPECT_EQ(by_match["Kit"]["decision"], "keep");
   EXPECT_EQ(by_match["Kit"]["reason"], "journal_owner");
   EXPECT_EQ(unknown, 1) << "the stranger is unknown and blurred: " << r.out;
@@ -106,26 +106,26 @@ TEST_F(ConsentEndToEnd, DecisionsFaceIndexConsentCitedAndAuditChain) {
   const std::string rows = sql("SELECT c.display_name, f.decision, f.decision_reason, coalesce(f.consent_event_id, 0) "
                                "FROM faces f LEFT JOIN children c ON c.id = f.matched_child_id "
                                "WHERE f.media_id = '" + media_id + "' ORDER BY f.bbox[1]");
-  EXPECT_EQ(rows, "Barack|keep|consent_yes|" + std::to_string(barack_yes) + "\nJoe|blur|consent_no|" +
-                      std::to_string(joe_no) + "\nKit|keep|journal_owner|0\n|blur|unknown|0\n");
+  EXPECT_EQ(rows, "Barack|keep|consent_yes|" + std::to_string(barack_yes) + "\nRose|blur|consent_no|" +
+                      std::to_string(rose_no) + "\nKit|keep|journal_owner|0\n|blur|unknown|0\n");
   EXPECT_EQ(sql("SELECT state FROM media WHERE id = '" + media_id + "'"), "published\n");
   EXPECT_EQ(sql("SELECT count(*) FROM renditions WHERE media_id = '" + media_id + "'"), "3\n");
 
   // The audit chain holds the decisions and verifies.
   EXPECT_NE(sql("SELECT detail::text FROM audit WHERE action = 'media.processed' AND media_id = '" + media_id + "'")
-                .find("\"consent_event_id\": " + std::to_string(joe_no)),
+                .find("\"consent_event_id\": " + std::to_string(rose_no)),
             std::string::npos);
   const auto verify = veil("audit verify");
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_TRUE(nlohmann::json::parse(verify.out)["ok"].get<bool>());
   EXPECT_GT(nlohmann::json::parse(verify.out)["rows"].get<int>(), 10);
 
-  // After Joe's parent gives consent, the journal child's key person sees Joe kept.
-  consent("Joe", "yes");
+  // After Rose's parent gives consent, Rose is kept when the photo is processed again.
+  consent("Rose", "yes");
   const auto again = veil("process " + photo + " --journal Kit --out " + tmp_.path() + "/out2");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   for (const auto& f : nlohmann::json::parse(again.out)["faces"]) {
-    if (f["match"] == "Joe") EXPECT_EQ(f["decision"], "keep") << again.out;
+    if (f["match"] == "Rose") EXPECT_EQ(f["decision"], "keep") << again.out;
   }
 }
 
@@ -134,7 +134,7 @@ TEST_F(ConsentEndToEnd, EnrolmentRefusesUnsuitablePhotos) {
   const auto several = veil("enrol Kit " + test::testdata("faces/_multi/kit_with_rose.jpg"));
   EXPECT_EQ(several.exit_code, 1);
   EXPECT_NE(several.out.find("faces found: a reference photo must show one face"), std::string::npos) << several.out;
-  const auto none = veil("enrol Kit " + test::testdata("robustness/negatives/coffee.png"));
+  const auto none = veil("enrol Kit " + test::testdata("robustness/negatives/rocket.jpg"));
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_NE(none.out.find("no face found"), std::string::npos) << none.out;
   // A face too small: the limit and the measured value are both said.

@@ -127,9 +127,6 @@ std::vector<DetectionPass> plan_detection_passes(int width, int height, const De
   while (target > s * 1.2) {
     double next = std::min(s * kPassStep, target);
     const double cost = mirror ? 2 : 1;
-    // Native resolution when the plan comes near it: no interpolation, no resize cost.
-    if (next > 0.85 && next < 1.25 && used + cost * pass_megapixels(make_pass(width, height, 1.0, tile)) <= budget)
-      next = 1.0;
     DetectionPass p = make_pass(width, height, next, tile);
     if (used + cost * pass_megapixels(p) > budget) {
       // Shrink the pass to what the budget has left (tiles overlap, so iterate a little).
@@ -140,6 +137,11 @@ std::vector<DetectionPass> plan_detection_passes(int width, int height, const De
         next *= 0.97;
       }
       if (next <= s * 1.2 || used + cost * pass_megapixels(p) > budget) break;
+    }
+    // Native resolution when the plan comes near it: no interpolation, no resize cost.
+    if (next > 0.85 && next < 1.1 && next != 1.0 && 1.0 > s * 1.2) {
+      const DetectionPass native = make_pass(width, height, 1.0, tile);
+      if (used + cost * pass_megapixels(native) <= budget) next = 1.0, p = native;
     }
     p.max_face_height = static_cast<float>(kLargestFace / next);  // bigger faces: the coarser pass
     p.mirrored = mirror;

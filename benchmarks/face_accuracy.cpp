@@ -1,0 +1,507 @@
+// Face detection and recognition accuracy on ../shared/testdata, with the real models.
+//
+//  (a) detection recall/precision (IoU >= 0.5, >= 0.3 for faces under 20 px) overall and by
+//      annotated face height, default and thorough mode, time per image;
+//  (b) share of annotated faces >= 80 % covered by the painted regions when every detected face
+//      is blurred (redaction_region + the ellipse redact_face paints, rasterised into a mask);
+//  (c) verification TAR at FAR 1e-2 / 1e-3 over all pairs of faces/ (kind=single, largest face);
+//  (d) open-set identification, two photos enrolled per identity with >= 3 photos;
+//  and the detector's time on a large photo (--large FILE, e.g. a 12 MP JPEG) against one plain
+//  YuNet 640x480 pass measured in the same process.
+//
+// Usage: face_accuracy [--testdata DIR] [--models DIR] [--large FILE] [--threads N]
+//                      [--score X] [--sweep] [--skip-recognition]
+//                      [--mirror 0|1] [--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]
+// (the last group overrides the detector's pass planning in both modes, for experiments)
+// Images are decoded with cv::imread. Run through benchmarks/face_accuracy.sh.
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect/face.hpp>
+
+#include "models/face_detector.h"
+#include "models/face_embedder.h"
+#include "models/model_file.h"
+#include "pipeline/redact.h"
+
+namespace {
+
+using namespace veil;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+    std::exit(1);
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<std::string> cols;
+    std::stringstream ss(line);
+    std::string c;
+    while (std::getline(ss, c, '\t')) cols.push_back(c);
+    rows.push_back(cols);
+  }
+  return rows;
+}
+
+cv::Mat load(const std::string& path) {
+  cv::Mat m = cv::imread(path, cv::IMREAD_COLOR);
+  if (m.empty()) {
+    std::fprintf(stderr, "cannot decode %s\n", path.c_str());
+    std::exit(1);
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------- (a) + (b) detection
+
+constexpr int kBuckets = 4;
+const char* kBucketNames[kBuckets] = {"<16", "16-32", "32-64", ">=64"};
+int bucket(float h) { return h < 16 ? 0 : h < 32 ? 1 : h < 64 ? 2 : 3; }
+
+struct DetectionImage {
+  std::string file;
+  cv::Mat image;
+  std::vector<Box> truth;
+};
+
+struct DetectionStats {
+  int truth[kBuckets] = {}, found[kBuckets] = {}, covered[kBuckets] = {};
+  std::vector<std::array<int, kBuckets>> covered_what_if;  // per kWhatIf geometry
+  int detections = 0, matched_detections = 0;
+  double total_ms = 0;
+  int images = 0;
+  int negative_images = 0, negative_detections = 0;
+  std::vector<std::string> negative_hits;
+};
+
+// Greedy matching, annotated faces in order, each to the unmatched detection of highest IoU.
+void match(const std::vector<Box>& truth, const std::vector<DetectedFace>& det, std::vector<bool>& truth_hit,
+           std::vector<bool>& det_used) {
+  truth_hit.assign(truth.size(), false);
+  det_used.assign(det.size(), false);
+  for (std::size_t t = 0; t < truth.size(); ++t) {
+    const float need = truth[t].h < 20 ? 0.3f : 0.5f;
+    int best = -1;
+    float best_iou = 0;
+    for (std::size_t d = 0; d < det.size(); ++d) {
+      if (det_used[d]) continue;
+      const float v = iou(truth[t], det[d].box);
+      if (v >= need && v > best_iou) best_iou = v, best = static_cast<int>(d);
+    }
+    if (best >= 0) truth_hit[t] = true, det_used[best] = true;
+  }
+}
+
+// Other redaction geometries, for comparison only: the box scaled by `expand` around a centre
+// moved up by `up` face heights (redaction_region with RedactOptions{} is expand 1.4, up 0.1).
+struct WhatIf {
+  const char* name;
+  float expand, up;
+};
+const WhatIf kWhatIf[] = {{"expand 1.4, centred", 1.4f, 0.f}, {"expand 1.6, centred", 1.6f, 0.f},
+                          {"expand 1.6, 0.1 h up", 1.6f, 0.1f}};
+
+Box what_if_region(const Box& f, const WhatIf& g, int w, int h) {
+  const float cx = f.x + f.w / 2, cy = f.y + f.h / 2 - g.up * f.h;
+  float x1 = std::floor(cx - f.w * g.expand / 2), y1 = std::floor(cy - f.h * g.expand / 2);
+  float x2 = std::ceil(cx + f.w * g.expand / 2), y2 = std::ceil(cy + f.h * g.expand / 2);
+  x1 = std::clamp(x1, 0.f, float(w)), x2 = std::clamp(x2, 0.f, float(w));
+  y1 = std::clamp(y1, 0.f, float(h)), y2 = std::clamp(y2, 0.f, float(h));
+  return {x1, y1, x2 - x1, y2 - y1};
+}
+
+// The pixels redact_face paints for these faces: the ellipse inscribed in each redaction region
+// (redaction_region with RedactOptions{}, or a what-if geometry).
+cv::Mat painted_mask(const std::vector<DetectedFace>& faces, int w, int h, const WhatIf* what_if = nullptr) {
+  cv::Mat mask = cv::Mat::zeros(h, w, CV_8UC1);
+  for (const auto& f : faces) {
+    const Box r = what_if ? what_if_region(f.box, *what_if, w, h) : redaction_region(f.box, RedactOptions{}, w, h);
+    const int rx = static_cast<int>(r.x), ry = static_cast<int>(r.y);
+    const int rw = static_cast<int>(r.w), rh = static_cast<int>(r.h);
+    if (rw <= 0 || rh <= 0) continue;
+    cv::Mat roi = mask(cv::Rect(rx, ry, rw, rh));
+    cv::ellipse(roi, cv::Point(rw / 2, rh / 2), cv::Size(std::max(1, rw / 2), std::max(1, rh / 2)), 0, 0, 360,
+                cv::Scalar(255), cv::FILLED);
+  }
+  return mask;
+}
+
+double covered_fraction(const cv::Mat& mask, const Box& b) {
+  const cv::Rect r = cv::Rect(static_cast<int>(std::lround(b.x)), static_cast<int>(std::lround(b.y)),
+                              static_cast<int>(std::lround(b.w)), static_cast<int>(std::lround(b.h))) &
+                     cv::Rect(0, 0, mask.cols, mask.rows);
+  if (r.area() <= 0) return 0;
+  return static_cast<double>(cv::countNonZero(mask(r))) / r.area();
+}
+
+DetectionStats run_detection(FaceDetector& detector, const std::vector<DetectionImage>& images,
+                             const std::vector<std::pair<std::string, cv::Mat>>& negatives) {
+  DetectionStats s;
+  for (const auto& img : images) {
+    const auto t0 = Clock::now();
+    const auto faces = detector.detect(img.image);
+    s.total_ms += ms_since(t0);
+    ++s.images;
+    std::vector<bool> hit, used;
+    match(img.truth, faces, hit, used);
+    const cv::Mat mask = painted_mask(faces, img.image.cols, img.image.rows);
+    for (std::size_t t = 0; t < img.truth.size(); ++t) {
+      const int b = bucket(img.truth[t].h);
+      ++s.truth[b];
+      s.found[b] += hit[t];
+      s.covered[b] += covered_fraction(mask, img.truth[t]) >= 0.8;
+    }
+    s.covered_what_if.resize(std::size(kWhatIf));
+    for (std::size_t g = 0; g < std::size(kWhatIf); ++g) {
+      const cv::Mat alt = painted_mask(faces, img.image.cols, img.image.rows, &kWhatIf[g]);
+      for (const Box& t : img.truth) s.covered_what_if[g][bucket(t.h)] += covered_fraction(alt, t) >= 0.8;
+    }
+    s.detections += static_cast<int>(faces.size());
+    s.matched_detections += static_cast<int>(std::count(used.begin(), used.end(), true));
+  }
+  for (const auto& [name, image] : negatives) {
+    const auto faces = detector.detect(image);
+    ++s.negative_images;
+    s.negative_detections += static_cast<int>(faces.size());
+    for (const auto& f : faces) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s [%.0f,%.0f %.0fx%.0f score %.2f]", name.c_str(), f.box.x, f.box.y, f.box.w,
+                    f.box.h, f.score);
+      s.negative_hits.push_back(buf);
+    }
+  }
+  return s;
+}
+
+void print_detection(const char* mode, const DetectionStats& s) {
+  int truth = 0, found = 0, covered = 0, truth32 = 0, covered32 = 0, found32 = 0;
+  for (int b = 0; b < kBuckets; ++b) {
+    truth += s.truth[b], found += s.found[b], covered += s.covered[b];
+    if (b >= 2) truth32 += s.truth[b], covered32 += s.covered[b], found32 += s.found[b];
+  }
+  std::printf("detection %-8s recall %.3f (%d/%d)  precision %.3f (%d/%d detections matched)  %.1f ms/image\n", mode,
+              double(found) / truth, found, truth, s.detections ? double(s.matched_detections) / s.detections : 0.0,
+              s.matched_detections, s.detections, s.total_ms / std::max(1, s.images));
+  std::printf("detection %-8s recall by face height:", mode);
+  for (int b = 0; b < kBuckets; ++b)
+    std::printf("  %s px %.3f (%d/%d)", kBucketNames[b], s.truth[b] ? double(s.found[b]) / s.truth[b] : 0.0,
+                s.found[b], s.truth[b]);
+  std::printf("\n");
+  std::printf("coverage  %-8s faces >= 80%% painted: all %.3f (%d/%d)  faces >= 32 px %.3f (%d/%d)\n", mode,
+              double(covered) / truth, covered, truth, double(covered32) / truth32, covered32, truth32);
+  std::printf("coverage  %-8s by face height:", mode);
+  for (int b = 0; b < kBuckets; ++b)
+    std::printf("  %s px %.3f (%d/%d)", kBucketNames[b], s.truth[b] ? double(s.covered[b]) / s.truth[b] : 0.0,
+                s.covered[b], s.truth[b]);
+  std::printf("\n");
+  for (std::size_t g = 0; g < s.covered_what_if.size(); ++g) {
+    int c = 0, c32 = 0;
+    for (int b = 0; b < kBuckets; ++b) c += s.covered_what_if[g][b], c32 += b >= 2 ? s.covered_what_if[g][b] : 0;
+    std::printf("coverage  %-8s what-if region %-20s (not what redact_face paints): all %.3f  faces >= 32 px %.3f\n",
+                mode, kWhatIf[g].name, double(c) / truth, double(c32) / truth32);
+  }
+  std::printf("negatives %-8s %d detections on %d images without people\n", mode, s.negative_detections,
+              s.negative_images);
+  for (const auto& h : s.negative_hits) std::printf("negatives %-8s   %s\n", mode, h.c_str());
+}
+
+// ---------------------------------------------------------------- (c) + (d) recognition
+
+struct Photo {
+  std::string file, identity, kind;
+  Embedding embedding;  // empty: no face found
+};
+
+// Threshold t such that at most `far` of the impostor scores are > t; TAR = share of genuine > t.
+std::pair<double, double> tar_at_far(std::vector<float> genuine, std::vector<float> impostor, double far) {
+  std::sort(impostor.begin(), impostor.end(), std::greater<float>());
+  const std::size_t k = static_cast<std::size_t>(std::floor(far * impostor.size()));
+  const double threshold = impostor.empty() ? 1.0 : impostor[std::min(k, impostor.size() - 1)];
+  const auto above = std::count_if(genuine.begin(), genuine.end(), [&](float g) { return g > threshold; });
+  return {threshold, genuine.empty() ? 0.0 : double(above) / genuine.size()};
+}
+
+void verification(const std::vector<Photo>& photos, const char* label, double& thr_1e3) {
+  std::vector<float> genuine, impostor;
+  int usable = 0;
+  for (std::size_t i = 0; i < photos.size(); ++i) {
+    if (photos[i].embedding.empty()) continue;
+    ++usable;
+    for (std::size_t j = i + 1; j < photos.size(); ++j) {
+      if (photos[j].embedding.empty()) continue;
+      const float s = cosine_similarity(photos[i].embedding, photos[j].embedding);
+      (photos[i].identity == photos[j].identity ? genuine : impostor).push_back(s);
+    }
+  }
+  const auto [t2, tar2] = tar_at_far(genuine, impostor, 1e-2);
+  const auto [t3, tar3] = tar_at_far(genuine, impostor, 1e-3);
+  thr_1e3 = t3;
+  std::printf("verification %s: %d photos, %zu same-person and %zu different-person pairs\n", label, usable,
+              genuine.size(), impostor.size());
+  std::printf("verification %s: TAR %.3f at FAR 1e-2 (threshold %.3f), TAR %.3f at FAR 1e-3 (threshold %.3f)\n",
+              label, tar2, t2, tar3, t3);
+}
+
+void open_set(const std::vector<Photo>& singles, const std::vector<Photo>& unknown, double threshold) {
+  std::map<std::string, std::vector<const Photo*>> by_id;
+  for (const auto& p : singles)
+    if (!p.embedding.empty()) by_id[p.identity].push_back(&p);
+  std::map<std::string, std::vector<const Embedding*>> gallery;
+  std::vector<const Photo*> known_probes, unknown_probes, other_probes;
+  for (auto& [id, list] : by_id) {
+    std::sort(list.begin(), list.end(), [](auto a, auto b) { return a->file < b->file; });
+    if (list.size() >= 3) {
+      gallery[id] = {&list[0]->embedding, &list[1]->embedding};
+      for (std::size_t i = 2; i < list.size(); ++i) known_probes.push_back(list[i]);
+    } else {
+      for (auto* p : list) other_probes.push_back(p);  // people not enrolled
+    }
+  }
+  for (const auto& p : unknown)
+    if (!p.embedding.empty()) unknown_probes.push_back(&p);
+
+  auto identify = [&](const Photo& p) -> std::pair<std::string, float> {
+    std::string best;
+    float best_s = -2;
+    for (const auto& [id, templates] : gallery)
+      for (const auto* t : templates) {
+        const float s = cosine_similarity(p.embedding, *t);
+        if (s > best_s) best_s = s, best = id;
+      }
+    return {best_s > threshold ? best : std::string(), best_s};
+  };
+  int right = 0, wrong = 0, missed = 0;
+  for (const auto* p : known_probes) {
+    const auto [id, s] = identify(*p);
+    if (id.empty()) ++missed;
+    else if (id == p->identity) ++right;
+    else ++wrong;
+  }
+  auto accepted = [&](const std::vector<const Photo*>& probes) {
+    int n = 0;
+    for (const auto* p : probes) n += !identify(*p).first.empty();
+    return n;
+  };
+  const int acc_unknown = accepted(unknown_probes), acc_other = accepted(other_probes);
+  std::printf("open-set: %zu identities enrolled with 2 photos each, threshold %.3f (FAR 1e-3 from verification)\n",
+              gallery.size(), threshold);
+  std::printf("open-set: enrolled probes %zu: right match %.3f (%d), wrong match %.3f (%d), not accepted %.3f (%d)\n",
+              known_probes.size(), double(right) / known_probes.size(), right, double(wrong) / known_probes.size(),
+              wrong, double(missed) / known_probes.size(), missed);
+  std::printf("open-set: _unknown probes accepted as someone: %.3f (%d/%zu)\n",
+              unknown_probes.empty() ? 0.0 : double(acc_unknown) / unknown_probes.size(), acc_unknown,
+              unknown_probes.size());
+  std::printf("open-set: _unknown + non-enrolled identities (< 3 photos) accepted as someone: %.3f (%d/%zu)\n",
+              double(acc_unknown + acc_other) / std::max<std::size_t>(1, unknown_probes.size() + other_probes.size()),
+              acc_unknown + acc_other, unknown_probes.size() + other_probes.size());
+}
+
+// ---------------------------------------------------------------- timing on a large photo
+
+void time_large(const std::string& file, const std::string& model, DetectorOptions options) {
+  const cv::Mat image = load(file);
+  // Baseline: one plain YuNet pass on a 640x480 frame (DESIGN.md section 7: 15 ms on this kind of machine).
+  cv::Mat frame;
+  cv::resize(image, frame, cv::Size(640, 480), 0, 0, cv::INTER_AREA);
+  auto yunet = cv::FaceDetectorYN::create(model, "", frame.size(), options.score_threshold, 0.3f, 5000);
+  cv::Mat out;
+  yunet->detect(frame, out);
+  std::vector<double> base;
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = Clock::now();
+    yunet->detect(frame, out);
+    base.push_back(ms_since(t0));
+  }
+  std::sort(base.begin(), base.end());
+  std::printf("timing: baseline one YuNet 640x480 pass %.1f ms (median of 5; DESIGN.md: 15 ms unloaded)\n", base[2]);
+  for (bool thorough : {false, true}) {
+    options.thorough = thorough;
+    FaceDetector detector(options);
+    const auto passes = plan_detection_passes(image.cols, image.rows, options);
+    std::string plan;
+    for (const auto& p : passes) {
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "%s%dx%d (scale %.2f, %dx%d tiles)", plan.empty() ? "" : " + ", p.input_width,
+                    p.input_height, p.scale, p.tiles_x, p.tiles_y);
+      plan += buf;
+    }
+    detector.detect(image);  // warm-up: creates the detectors
+    std::vector<double> t;
+    std::size_t n = 0;
+    for (int i = 0; i < (thorough ? 1 : 3); ++i) {
+      const auto t0 = Clock::now();
+      n = detector.detect(image).size();
+      t.push_back(ms_since(t0));
+    }
+    std::sort(t.begin(), t.end());
+    const double med = t[t.size() / 2];
+    std::printf("timing: %s %dx%d (%.1f MP) %s: %.0f ms (%.1fx the 640x480 pass), %zu faces; passes: %s; "
+                "smallest face planned %.0f px\n",
+                thorough ? "thorough" : "default ", image.cols, image.rows, image.total() / 1e6,
+                std::filesystem::path(file).filename().c_str(), med, med / base[2], n, plan.c_str(),
+                smallest_planned_face(passes));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string testdata = std::string(VEIL_SHARED_DIR) + "/testdata";
+  std::string models = std::getenv("VEIL_MODEL_DIR") ? std::getenv("VEIL_MODEL_DIR") : "";
+  std::string large;
+  int threads = 1;
+  float score = -1;
+  bool sweep = false, recognition = true;
+  DetectorOptions plan;  // pass-planning overrides (0 / -1: the mode's defaults)
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--testdata") testdata = next();
+    else if (a == "--models") models = next();
+    else if (a == "--large") large = next();
+    else if (a == "--threads") threads = std::stoi(next());
+    else if (a == "--score") score = std::stof(next());
+    else if (a == "--sweep") sweep = true;
+    else if (a == "--mirror") plan.mirror = std::stoi(next());
+    else if (a == "--min-face") plan.min_face_height = std::stof(next());
+    else if (a == "--upscale") plan.max_upscale = std::stof(next());
+    else if (a == "--budget") plan.max_input_megapixels = std::stof(next());
+    else if (a == "--base") plan.base_long_edge = std::stoi(next());
+    else if (a == "--tile") plan.tile_size = std::stoi(next());
+    else if (a == "--skip-recognition") recognition = false;
+    else {
+      std::fprintf(stderr, "usage: %s [--testdata DIR] [--models DIR] [--large FILE] [--threads N] [--score X] "
+                           "[--sweep] [--skip-recognition] [--mirror 0|1] [--min-face PX] [--upscale X] "
+                           "[--budget MP] [--base PX] [--tile PX]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (models.empty()) {
+    std::fprintf(stderr, "set VEIL_MODEL_DIR or pass --models DIR\n");
+    return 2;
+  }
+  cv::setNumThreads(threads);
+  std::printf("face_accuracy: testdata %s, models %s, %d OpenCV thread(s)\n", testdata.c_str(), models.c_str(),
+              threads);
+
+  DetectorOptions dopt = plan;
+  dopt.model_path = models + "/face_detection_yunet_2022mar.onnx";
+  dopt.model_sha256 = "50ef07f702a31741ca46a4c0d947773b64143b9362780237bf0d427d6c79bab7";
+  if (score >= 0) dopt.score_threshold = score;
+  EmbedderOptions eopt;
+  eopt.model_path = models + "/face_recognition_mobilefacenet_128d.onnx";
+  eopt.model_sha256 = "e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f";
+
+  // Annotated detection images and the people-free negatives.
+  std::vector<DetectionImage> images;
+  {
+    std::map<std::string, std::size_t> index;
+    for (const auto& row : read_tsv(testdata + "/detection/annotations.tsv")) {
+      if (row.size() < 7) continue;
+      if (!index.count(row[0])) {
+        index[row[0]] = images.size();
+        images.push_back({row[0], load(testdata + "/detection/" + row[0]), {}});
+      }
+      images[index[row[0]]].truth.push_back({std::stof(row[3]), std::stof(row[4]), std::stof(row[5]), std::stof(row[6])});
+    }
+  }
+  std::vector<std::pair<std::string, cv::Mat>> negatives;
+  {
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(testdata + "/robustness/negatives"))
+      files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) negatives.emplace_back(std::filesystem::path(f).filename().string(), load(f));
+  }
+
+  if (sweep) {
+    for (bool thorough : {false, true})
+      for (float t : {0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f}) {
+        DetectorOptions o = dopt;
+        o.thorough = thorough;
+        o.score_threshold = t;
+        FaceDetector d(o);
+        const DetectionStats s = run_detection(d, images, negatives);
+        int truth = 0, found = 0, covered = 0;
+        for (int b = 0; b < kBuckets; ++b) truth += s.truth[b], found += s.found[b], covered += s.covered[b];
+        std::printf("sweep %-8s score >= %.1f: recall %.3f precision %.3f coverage %.3f negatives %d  |",
+                    thorough ? "thorough" : "default", t, double(found) / truth,
+                    double(s.matched_detections) / std::max(1, s.detections), double(covered) / truth,
+                    s.negative_detections);
+        for (int b = 0; b < kBuckets; ++b) std::printf(" %s %d/%d", kBucketNames[b], s.found[b], s.truth[b]);
+        std::printf("\n");
+      }
+  }
+
+  std::printf("detection: %zu annotated images, IoU >= 0.5 (>= 0.3 for faces under 20 px), score >= %.2f\n",
+              images.size(), dopt.score_threshold);
+  for (bool thorough : {false, true}) {
+    DetectorOptions o = dopt;
+    o.thorough = thorough;
+    FaceDetector d(o);
+    print_detection(thorough ? "thorough" : "default", run_detection(d, images, negatives));
+  }
+
+  if (recognition) {
+    FaceDetector detector(dopt);
+    FaceEmbedder embedder(eopt);
+    std::vector<Photo> singles, unknown;
+    int no_face = 0;
+    for (const auto& row : read_tsv(testdata + "/faces/identities.tsv")) {
+      if (row.size() < 3 || (row[2] != "single" && row[2] != "unknown")) continue;
+      Photo p{row[0], row[1], row[2], {}};
+      const cv::Mat image = load(testdata + "/faces/" + row[0]);
+      const auto faces = detector.detect(image);
+      if (faces.empty()) {
+        ++no_face;
+        std::printf("recognition: no face found in %s\n", row[0].c_str());
+      } else {
+        const auto largest = std::max_element(faces.begin(), faces.end(),
+                                              [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
+        p.embedding = embedder.embed(image, *largest);
+      }
+      (row[2] == "single" ? singles : unknown).push_back(p);
+    }
+    std::printf("recognition: %zu single photos, %zu unknown, %d without a face\n", singles.size(), unknown.size(),
+                no_face);
+    double thr = 0, thr_all = 0;
+    verification(singles, "(kind=single)", thr);
+    std::vector<Photo> all = singles;
+    all.insert(all.end(), unknown.begin(), unknown.end());
+    verification(all, "(single + _unknown, as SOURCES.md)", thr_all);
+    open_set(singles, unknown, thr);
+  }
+
+  if (!large.empty()) time_large(large, dopt.model_path, dopt);
+  return 0;
+}

@@ -47,8 +47,8 @@ struct DetectionConfig {
 };
 
 struct MatchingConfig {
-  double accept_threshold = 0.5;
-  double reject_threshold = 0.3;
+  double accept_threshold = 0.55;
+  double reject_threshold = 0.40;
   double ambiguity_margin = 0.05;  // two children closer than this: uncertain
   double stale_penalty = 0.05;     // subtracted when a child has only old templates
 };

@@ -303,7 +303,12 @@ void open_set(const std::vector<Photo>& singles, const std::vector<Photo>& unkno
   }
   auto accepted = [&](const std::vector<const Photo*>& probes) {
     int n = 0;
-    for (const auto* p : probes) n += !identify(*p).first.empty();
+    for (const auto* p : probes) {
+      const auto [id, sim] = identify(*p);
+      if (id.empty()) continue;
+      ++n;
+      std::printf("open-set: not enrolled, accepted: %s as %s (similarity %.3f)\n", p->file.c_str(), id.c_str(), sim);
+    }
     return n;
   };
   const int acc_unknown = accepted(unknown_probes), acc_other = accepted(other_probes);

@@ -98,12 +98,18 @@ void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> s
   };
   std::chrono::milliseconds backoff(250);
   const std::string owner = sh->settings.owner + ":w" + std::to_string(slot->index);
+  std::optional<ClaimedJob> lost;  // the job a database failure interrupted
   while (!sh->stop) {
     try {
       if (!conn) {
         conn = std::make_unique<pqxx::connection>(sh->url());
         listener = std::make_unique<JobListener>(*conn);
         spdlog::debug("worker {}: connected", slot->index);
+        // Give the interrupted job back at once (not counted as an attempt: the outage was
+        // not the item's fault) rather than letting its lease run out.
+        if (lost && sh->queue.release(*conn, *lost))
+          spdlog::info("worker {}: job {} released after the database came back", slot->index, lost->id);
+        lost.reset();
       }
       std::vector<FailedMedia> failed;
       auto job = sh->queue.claim(*conn, owner, &failed);
@@ -130,7 +136,8 @@ void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> s
       disconnect();
       {
         std::lock_guard<std::mutex> lock(slot->mutex);
-        slot->job.reset();  // its lease expires and the job is retried
+        if (slot->job && !slot->abandoned) lost = slot->job;
+        slot->job.reset();  // released on reconnection, or its lease expires and it is retried
         if (slot->abandoned) break;
       }
       sh->sleep_for(backoff, sh->stop);

@@ -259,7 +259,7 @@ TEST_F(VeildE2E, PostgresRestartedWhileUploadsFlowGivesRetryableNacksAndLosesNot
   pg.start();
   prepare(pg.url());
   test::VeildProcess d;
-  d.start(config("pgrestart", "[queue]\npoll_interval_s = 1\n"), data_, tmp_.path() + "/veild.log");
+  d.start(config("pgrestart", "[queue]\npoll_interval_s = 1\nlease_s = 5\n"), data_, tmp_.path() + "/veild.log");
   ASSERT_TRUE(d.wait_ready()) << d.log_text();
 
   std::atomic<bool> producing{true};

@@ -271,8 +271,15 @@ TEST_F(IngestTest, EventsAnnounceReceivedAndPublished) {
   sub.set(zmq::sockopt::curve_publickey, o.public_key);
   sub.set(zmq::sockopt::curve_secretkey, o.secret_key);
   sub.set(zmq::sockopt::subscribe, "media.");
+  ASSERT_EQ(zmq_socket_monitor(static_cast<void*>(sub), "inproc://sub-monitor", ZMQ_EVENT_HANDSHAKE_SUCCEEDED), 0);
+  zmq::socket_t monitor(ctx, zmq::socket_type::pair);
+  monitor.connect("inproc://sub-monitor");
   sub.connect(service.events_endpoint());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the subscription reaches the publisher
+  // Wait for the CURVE handshake, then give the subscription a moment to reach the publisher.
+  zmq::pollitem_t handshake{static_cast<void*>(monitor), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&handshake, 1, std::chrono::seconds(10));
+  ASSERT_TRUE(handshake.revents & ZMQ_POLLIN) << "no handshake with the events socket";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const SubmitReply r = client(service)->submit_bytes(test::photo_request(nursery_, "ev-1"), "abc");
   ASSERT_TRUE(r.acked);
   std::vector<std::string> topics;
@@ -310,6 +317,30 @@ TEST_F(IngestTest, HealthReadinessAndMetrics) {
                            "veil_database_up 1\n", "# TYPE veil_processing_seconds histogram\n"})
     EXPECT_NE(m.find(line), std::string::npos) << line << "\n" << m;
   service.stop();
+}
+
+}  // namespace
+}  // namespace veil
+
+namespace veil {
+namespace {
+
+TEST_F(IngestTest, WithoutCurveOnlyLocalEndpointsAreAllowed) {
+  Config open = base_config();
+  open.ingest.curve = false;
+  open.ingest.endpoint = "tcp://0.0.0.0:*";
+  VeildService refused(ServiceOptions{open, db_.url(), data_, [] { return std::make_unique<test::FakeRecorder>(); }});
+  EXPECT_THROW(refused.start(), std::runtime_error);
+  open.ingest.endpoint = "tcp://127.0.0.1:*";
+  auto& service = start(open);
+  IngestClientOptions o;
+  o.endpoint = service.ingest_endpoint();
+  IngestClient c(o);
+  auto req = test::photo_request(nursery_, "plain");
+  const SubmitReply r = c.submit_bytes(req, "abc");
+  ASSERT_TRUE(r.acked) << r.reason;
+  EXPECT_EQ(query_text(db_.url(), "SELECT coalesce(device_id::text, 'none') FROM media"), "none");
+  EXPECT_TRUE(wait_state(r.media_id, "published"));
 }
 
 }  // namespace

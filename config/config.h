@@ -41,7 +41,7 @@ struct ModelsConfig {
 };
 
 struct DetectionConfig {
-  double score_threshold = 0.5;
+  double score_threshold = 0.4;
   double nms_threshold = 0.3;
   std::string mode = "default";  // "default" or "thorough"
 };
@@ -61,7 +61,7 @@ struct EnrolmentConfig {
 
 struct RedactionConfig {
   std::string style = "pixelate_blur";  // or "solid"
-  double expand = 1.4;
+  double expand = 1.6;
   int cells = 8;
 };
 

@@ -28,9 +28,10 @@ Box redaction_region(const Box& face, const RedactOptions& options, int image_wi
   const float w = face.w * expand;
   const float h = face.h * expand;
   const float cx = face.x + face.w / 2;
-  // Shift the centre up by a tenth of the face height so that forehead and hair are covered;
-  // the lower edge still sits below the chin because of the expansion.
-  const float cy = face.y + face.h / 2 - 0.1f * face.h;
+  // Centred on the box: YuNet's boxes already reach from the hairline to the chin (they sit
+  // 0.06-0.13 face heights higher than hand-drawn boxes), so the expansion alone takes in
+  // forehead, hair and chin. A further upward shift left chins uncovered (face_accuracy).
+  const float cy = face.y + face.h / 2;
   float x1 = std::floor(cx - w / 2), y1 = std::floor(cy - h / 2);
   float x2 = std::ceil(cx + w / 2), y2 = std::ceil(cy + h / 2);
   x1 = std::clamp(x1, 0.f, static_cast<float>(image_width));

@@ -1,7 +1,8 @@
 // Irreversible face redaction on full-resolution pixels (DESIGN.md section 5).
 //
-// The painted region is the face box expanded by `expand` (more upwards, to take
-// in forehead and hair), clipped to the image. Inside it an ellipse is pixelated to
+// The painted region is the face box expanded by `expand` about its centre (YuNet boxes
+// run from the hairline to the chin, so this takes in forehead, hair and chin), clipped
+// to the image. Inside it an ellipse is pixelated to
 // at most `cells` cells across and then blurred ("pixelate_blur"), or painted flat
 // grey ("solid"). The corners outside the ellipse keep a feathered edge only.
 #pragma once
@@ -16,7 +17,7 @@ enum class RedactionStyle { pixelate_blur, solid };
 
 struct RedactOptions {
   RedactionStyle style = RedactionStyle::pixelate_blur;
-  float expand = 1.4f;  // box scale factor, >= 1
+  float expand = 1.6f;  // box scale factor, >= 1 (1.6 measured: see docs/models.md)
   int cells = 8;        // pixelation cells across the face
 };
 

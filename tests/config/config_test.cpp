@@ -25,7 +25,7 @@ TEST(Config, EmptyFileGivesDefaults) {
   EXPECT_EQ(c.renditions.display_long_edge, 2048);
   EXPECT_EQ(c.renditions.quality, 85);
   EXPECT_EQ(c.redaction.style, "pixelate_blur");
-  EXPECT_FLOAT_EQ(c.redaction.expand, 1.4);
+  EXPECT_FLOAT_EQ(c.redaction.expand, 1.6);
   EXPECT_TRUE(c.policy.hold_parent_uploads);
 }
 

@@ -195,7 +195,7 @@ OriginalWriter::OriginalWriter(const std::string& final_path, const SecretKey& k
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(final_path).parent_path();
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  if (fs::create_directories(dir, ec)) fsync_directory(dir.parent_path().string());  // the new directory's entry
   if (ec) throw StorageError("cannot create " + dir.string() + ": " + ec.message());
   unsigned char nonce[8];
   randombytes_buf(nonce, sizeof nonce);

@@ -1,6 +1,8 @@
 // Applies the embedded migrations in one transaction under a transaction-scoped advisory lock.
 #include "storage/migrations.h"
 
+#include <set>
+
 #include <pqxx/pqxx>
 
 namespace veil {
@@ -24,10 +26,13 @@ int apply_migrations(pqxx::connection_base& db) {
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       " version integer PRIMARY KEY, name text NOT NULL,"
       " applied_at timestamptz NOT NULL DEFAULT now())");
-  const int current = tx.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
+  // Every embedded version not yet recorded runs, in order: a migration numbered below the
+  // highest applied one (added on another branch) is not skipped.
+  std::set<int> done;
+  for (const auto& row : tx.exec("SELECT version FROM schema_migrations")) done.insert(row[0].as<int>());
   int applied = 0;
   for (const auto& m : embedded_migrations()) {
-    if (m.version <= current) continue;
+    if (done.count(m.version)) continue;
     tx.exec0(m.sql);
     tx.exec_params0("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name);
     ++applied;

@@ -19,7 +19,8 @@ struct Migration {
 // The migrations compiled into this binary, in version order.
 const std::vector<Migration>& embedded_migrations();
 
-// Applies the migrations not yet recorded in schema_migrations; returns how many ran.
+// Applies every embedded migration not yet recorded in schema_migrations (in version
+// order, including one numbered below an applied one); returns how many ran.
 // Safe to call concurrently from several processes against one database.
 int apply_migrations(pqxx::connection_base& db);
 

@@ -178,7 +178,13 @@ void EmbeddedPostgres::create_database() {
   pqxx::connection admin(admin_url);
   pqxx::nontransaction tx(admin);
   const bool exists = !tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", options_.database).empty();
-  if (!exists) tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
+  if (exists) return;
+  try {
+    tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
+  } catch (const pqxx::sql_error& e) {
+    // Another process (veild and a veil command starting together) created it first.
+    if (e.sqlstate() != "42P04" && e.sqlstate() != "23505") throw;
+  }
 }
 
 void EmbeddedPostgres::stop() {

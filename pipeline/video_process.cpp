@@ -1,0 +1,261 @@
+// The offline video pipeline: analyse (pass 1), judge per track, render (pass 2), verify
+// (pass 3), commit; and the JSON form of the result.
+#include "pipeline/video_process.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "models/face_detector.h"
+#include "models/face_embedder.h"
+#include "pipeline/video_passes.h"
+
+namespace veil {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+Box scaled(const Box& b, float sx, float sy) { return Box{b.x * sx, b.y * sy, b.w * sx, b.h * sy}; }
+
+// Removes the temporary output unless the result was committed.
+struct TempFile {
+  std::string path;
+  bool keep = false;
+  ~TempFile() {
+    if (!keep) std::remove(path.c_str());
+  }
+};
+
+VideoTrack describe(const FaceTrack& track, const CoverageOptions& coverage, int frames) {
+  VideoTrack t;
+  t.id = track.id;
+  t.first_frame = track.first_frame();
+  t.last_frame = track.last_frame();
+  t.covered_first = std::max(0, t.first_frame - coverage.dilation_frames);
+  t.covered_last = std::min(frames - 1, t.last_frame + coverage.dilation_frames);
+  t.detections = static_cast<int>(track.points.size());
+  return t;
+}
+
+}  // namespace
+
+int auto_detect_stride(double fps) {
+  if (!(fps > 0)) return 2;
+  return std::clamp(static_cast<int>(std::lround(fps / 12.0)), 1, 8);
+}
+
+VideoResult process_video(const std::string& input_path, const std::string& output_mp4_path, FaceDetector& detector,
+                          FaceEmbedder* embedder, FaceJudge& judge, const VideoOptions& options) {
+  VideoResult result;
+  // Refuse early (header checks) before any decoding.
+  result.input = probe_video(input_path, options.limits);
+  const VideoInfo& info = result.input;
+  const int stride = options.detect_stride > 0 ? options.detect_stride : auto_detect_stride(info.fps);
+  const int recheck_stride = !options.recheck ? 0 : options.recheck_stride > 0 ? options.recheck_stride : stride;
+  result.detect_stride = stride;
+  CoverageOptions coverage = options.coverage;
+  coverage.dilation_frames = std::max({coverage.dilation_frames, stride, recheck_stride});
+
+  // Pass 1: analyse.
+  auto t0 = Clock::now();
+  FaceEmbedder* used_embedder = judge.needs_embedding() ? embedder : nullptr;
+  Analysis analysis = analyse_video(input_path, detector, used_embedder, stride, options);
+  result.seconds_analyse = seconds_since(t0);
+  result.decode_errors = analysis.decode_errors;
+  result.detected_frames = analysis.detected_frames;
+  if (analysis.frames == 0) throw VideoError(VideoErrorKind::corrupt, "no picture could be decoded");
+  if (analysis.decode_errors > options.max_decode_errors ||
+      analysis.decode_errors > options.max_decode_error_ratio * analysis.frames)
+    throw VideoError(VideoErrorKind::corrupt, std::to_string(analysis.decode_errors) + " decode errors in " +
+                                                  std::to_string(analysis.frames) + " frames");
+
+  // Judge once per track.
+  RenderPlan plan;
+  plan.coverage = coverage;
+  plan.frames = analysis.frames;
+  plan.recheck_stride = recheck_stride;
+  plan.recheck_offset = recheck_stride > 0 ? (stride / 2) % recheck_stride : 0;  // between pass-1 frames
+  std::vector<std::string> holds;
+  for (const AnalysedTrack& a : analysis.tracks) {
+    VideoTrack t = describe(a.track, coverage, analysis.frames);
+    t.best_box = a.best_box;
+    t.embeddings = a.embeddings;
+    t.judgement = judge.judge(a.embedding);
+    if (t.judgement.hold)
+      holds.push_back("track " + std::to_string(t.id) + ": " +
+                      (t.judgement.reason.empty() ? std::string("held by policy") : t.judgement.reason));
+    (t.judgement.decision == Decision::keep ? plan.keep : plan.blur).push_back(&a.track);
+    plan.first_late_id = std::max(plan.first_late_id, t.id + 1);
+    result.tracks.push_back(std::move(t));
+  }
+
+  // A judge that keeps faces it could not recognise (an explicit keep-all) would keep what the
+  // re-check finds too: then there is nothing for the re-check to do.
+  for (std::size_t i = 0; i < analysis.tracks.size(); ++i)
+    if (analysis.tracks[i].embedding.empty() && result.tracks[i].judgement.decision == Decision::keep) plan.recheck_stride = 0;
+
+  // Pass 2: render.
+  t0 = Clock::now();
+  const std::string temp_path = output_mp4_path + ".tmp-" + std::to_string(::getpid());
+  TempFile temp{temp_path};
+  RenderResult render = render_video(input_path, temp_path, info, plan, detector, options);
+  result.seconds_render = seconds_since(t0);
+  result.width = render.width;
+  result.height = render.height;
+  result.frames = render.frames;
+  result.fps = render.fps;
+  result.duration_s = info.duration_s > 0 ? info.duration_s : render.frames / render.fps;
+  result.has_audio = render.has_audio;
+  result.audio_copied = render.audio_copied;
+  result.audio_errors = render.audio_errors;
+  result.redacted_regions = render.redacted_regions;
+  result.rechecked_frames = render.rechecked_frames;
+  result.poster = render.poster;
+  for (VideoTrack& t : result.tracks) t.painted_solid = render.solid_from.count(t.id) > 0;
+  // Faces the re-check found were painted at once; the judge still sees each of them
+  // (with an empty embedding), so that its record of the item is complete.
+  for (const FaceTrack& late : render.late_tracks) {
+    VideoTrack t = describe(late, coverage, result.frames);
+    t.found_in_recheck = true;
+    t.painted_solid = render.solid_from.count(t.id) > 0;
+    float best = -1;
+    for (const TrackPoint& p : late.points)
+      if (p.box.area() * p.score > best) {
+        best = p.box.area() * p.score;
+        t.best_box = p.box;
+      }
+    t.judgement = judge.judge(Embedding{});
+    if (t.judgement.decision == Decision::keep) {
+      t.judgement.decision = Decision::blur;  // already painted: it stays painted
+      t.judgement.reason = "found_after_redaction";
+    }
+    if (t.judgement.hold)
+      holds.push_back("track " + std::to_string(t.id) + ": " +
+                      (t.judgement.reason.empty() ? std::string("held by policy") : t.judgement.reason));
+    result.tracks.push_back(std::move(t));
+  }
+
+  // Pass 3: verify the written file.
+  if (options.verify) {
+    t0 = Clock::now();
+    VerifyOptions verify = options.verification;
+    if (verify.long_edge == 0) verify.long_edge = options.detect_long_edge;
+    const float sx = static_cast<float>(result.width) / info.display_width;
+    const float sy = static_cast<float>(result.height) / info.display_height;
+    // Tracks painted solid, for the frames they were: pass-1 tracks and re-check tracks.
+    std::vector<std::pair<const FaceTrack*, int>> solid;
+    for (const FaceTrack* t : plan.blur)
+      if (auto it = render.solid_from.find(t->id); it != render.solid_from.end()) solid.emplace_back(t, it->second);
+    for (const FaceTrack& t : render.late_tracks)
+      if (auto it = render.solid_from.find(t.id); it != render.solid_from.end()) solid.emplace_back(&t, it->second);
+    auto regions = [&](int frame) {
+      FrameRegions r;
+      for (const FaceTrack* t : plan.keep)
+        if (std::optional<Box> b = track_box_at(*t, frame, coverage)) r.kept.push_back(scaled(*b, sx, sy));
+      for (const auto& [t, from] : solid)
+        if (frame >= from)
+          if (std::optional<Box> b = track_box_at(*t, frame, coverage))
+            r.solid.push_back(scaled(redaction_region(*b, options.redact, info.display_width, info.display_height), sx, sy));
+      return r;
+    };
+    result.verification = verify_video(temp_path, detector, regions, result.frames, verify);
+    const VerificationReport& v = result.verification;
+    if (!v.uncovered.empty()) {
+      const VerificationFinding& f = v.uncovered.front();
+      std::ostringstream why;
+      why << "verification: " << v.uncovered.size() << " face(s) visible outside the kept tracks (first at frame "
+          << f.frame << ", " << static_cast<int>(f.box.x) << "," << static_cast<int>(f.box.y) << " "
+          << static_cast<int>(f.box.w) << "x" << static_cast<int>(f.box.h) << ")";
+      holds.push_back(why.str());
+    }
+    if (v.frames_decoded != result.frames || v.decode_errors != 0)
+      holds.push_back("verification: the output decodes to " + std::to_string(v.frames_decoded) + " frames (" +
+                      std::to_string(v.decode_errors) + " errors), " + std::to_string(result.frames) + " written");
+    result.seconds_verify = seconds_since(t0);
+  }
+
+  result.held = !holds.empty();
+  for (std::size_t i = 0; i < holds.size(); ++i) result.hold_reason += (i ? "; " : "") + holds[i];
+
+  std::filesystem::rename(temp_path, output_mp4_path);
+  temp.keep = true;
+  result.output_path = output_mp4_path;
+  return result;
+}
+
+nlohmann::json video_result_json(const VideoResult& r) {
+  using nlohmann::json;
+  auto box_json = [](const Box& b) {
+    return json{{"x", std::lround(b.x)}, {"y", std::lround(b.y)}, {"w", std::lround(b.w)}, {"h", std::lround(b.h)}};
+  };
+  json tracks = json::array();
+  for (const VideoTrack& t : r.tracks) {
+    tracks.push_back(json{{"id", t.id},
+                          {"first_frame", t.first_frame},
+                          {"last_frame", t.last_frame},
+                          {"covered_first_frame", t.covered_first},
+                          {"covered_last_frame", t.covered_last},
+                          {"detections", t.detections},
+                          {"embeddings", t.embeddings},
+                          {"found_in_recheck", t.found_in_recheck},
+                          {"painted_solid", t.painted_solid},
+                          {"box", box_json(t.best_box)},
+                          {"decision", to_string(t.judgement.decision)},
+                          {"reason", t.judgement.reason},
+                          {"match", t.judgement.match},
+                          {"similarity", t.judgement.similarity},
+                          {"hold", t.judgement.hold}});
+  }
+  json uncovered = json::array();
+  for (const VerificationFinding& f : r.verification.uncovered)
+    uncovered.push_back(json{{"frame", f.frame}, {"box", box_json(f.box)}, {"score", f.score}});
+  return json{{"kind", "video"},
+              {"width", r.width},
+              {"height", r.height},
+              {"duration_s", r.duration_s},
+              {"fps", r.fps},
+              {"frames", r.frames},
+              {"has_audio", r.has_audio},
+              {"audio", r.has_audio ? (r.audio_copied ? "aac (copied)" : "aac (re-encoded)") : "none"},
+              {"output", r.output_path},
+              {"input",
+               {{"container", r.input.container},
+                {"width", r.input.width},
+                {"height", r.input.height},
+                {"rotation", r.input.rotation},
+                {"video_codec", r.input.video_codec},
+                {"audio_codec", r.input.audio_codec},
+                {"bytes", r.input.file_bytes}}},
+              {"decode_errors", r.decode_errors},
+              {"audio_errors", r.audio_errors},
+              {"detect_stride", r.detect_stride},
+              {"detected_frames", r.detected_frames},
+              {"rechecked_frames", r.rechecked_frames},
+              {"redacted_regions", r.redacted_regions},
+              {"held", r.held},
+              {"hold_reason", r.hold_reason},
+              {"tracks", tracks},
+              {"verification",
+               {{"frames_decoded", r.verification.frames_decoded},
+                {"frames_checked", r.verification.frames_checked},
+                {"faces_found", r.verification.faces_found},
+                {"on_solid_paint", r.verification.on_solid_paint},
+                {"uncovered", uncovered}}},
+              {"seconds", {{"analyse", r.seconds_analyse}, {"render", r.seconds_render}, {"verify", r.seconds_verify}}}};
+}
+
+}  // namespace veil

@@ -1,0 +1,60 @@
+// Verification of a written video before it is published (DESIGN.md section 5): decodes
+// the output file, runs the face detector on sampled frames (every Nth, plus the first and
+// the last) and reports every face that lies outside the regions where a visible face is
+// allowed (the tracks the policy kept). The caller holds the item for moderation when the
+// report is not clean; this check is what makes the video pipeline fail closed even when
+// tracking missed a face. A detection centred on a flat grey ellipse the pipeline painted
+// (solid style) is counted apart: the detector sometimes takes the ellipse itself for a
+// face, and there is nothing left under it to see.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/face.h"
+
+namespace veil {
+
+class FaceDetector;
+
+struct VerifyOptions {
+  int stride = 10;           // check every stride-th frame (1: every frame), plus the first and the last
+  int long_edge = 640;       // detect on the frame scaled to this long edge (0: full size)
+  float min_overlap = 0.5f;  // a face is allowed when this share of its box lies in an allowed region
+};
+
+struct VerificationFinding {
+  int frame = 0;
+  Box box;          // in output pixels
+  float score = 0;
+};
+
+// What the pipeline did to one output frame, in output pixels.
+struct FrameRegions {
+  std::vector<Box> kept;   // where a visible face is allowed (kept tracks)
+  std::vector<Box> solid;  // regions painted solid (redaction_region() of the painted box)
+};
+
+struct VerificationReport {
+  int frames_decoded = 0;
+  int frames_checked = 0;
+  int decode_errors = 0;
+  int faces_found = 0;                           // all faces the detector saw on checked frames
+  int on_solid_paint = 0;                        // of which centred on a solid painted ellipse
+  std::vector<VerificationFinding> uncovered;    // faces outside every allowed region
+  bool clean(int expected_frames) const {
+    return uncovered.empty() && decode_errors == 0 && frames_decoded == expected_frames;
+  }
+};
+
+// `regions(frame)`: what the pipeline did to output frame `frame`. A face is fine when
+// min_overlap of its box lies in a kept region, or when its centre lies in the ellipse of a
+// solid region with min_overlap of its box inside that region. `expected_frames`: how many
+// frames were written (0: unknown; then only the stride applies, plus the first frame).
+// Detection runs on a second thread while the main one decodes.
+VerificationReport verify_video(const std::string& path, FaceDetector& detector,
+                                const std::function<FrameRegions(int frame)>& regions, int expected_frames,
+                                const VerifyOptions& options);
+
+}  // namespace veil

@@ -1,0 +1,501 @@
+// The offline video pipeline end to end on real clips: faces blurred in every frame,
+// output format (H.264 + AAC, MP4 faststart, yuv420p, upright, no input metadata),
+// refusals, rotation, keep-all, recognition per track, holds and verification.
+#include "pipeline/video_process.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+extern "C" {
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+}
+
+#include "models/face_detector.h"
+#include "models/face_embedder.h"
+#include "pipeline/video_reader.h"
+#include "tests/test_support.h"
+
+namespace veil {
+namespace {
+
+const std::string kHamilton = "video/short_hamilton_clip.mp4";
+const std::string kWalkers = "video/facenet_pytorch_walkers_1080p.mp4";
+const std::string kChild = "robustness/children/liveportrait_d11_child.mp4";
+const std::string kFiveFrames = "robustness/animated/faceapi_5frames_820x460.mp4";
+
+FaceDetector& detector() {
+  static FaceDetector d([] {
+    DetectorOptions o;
+    o.model_path = test::model_dir() + "/face_detection_yunet_2022mar.onnx";
+    return o;
+  }());
+  return d;
+}
+
+FaceEmbedder& embedder() {
+  static FaceEmbedder e([] {
+    EmbedderOptions o;
+    o.model_path = test::model_dir() + "/face_recognition_mobilefacenet_128d.onnx";
+    return o;
+  }());
+  return e;
+}
+
+class BlurAll : public FaceJudge {
+ public:
+  bool needs_embedding() const override { return false; }
+  FaceJudgement judge(const Embedding&) override {
+    FaceJudgement j;
+    j.decision = Decision::blur;
+    j.reason = "blur_all";
+    return j;
+  }
+};
+
+class KeepAll : public FaceJudge {
+ public:
+  bool needs_embedding() const override { return false; }
+  FaceJudgement judge(const Embedding&) override {
+    FaceJudgement j;
+    j.decision = Decision::keep;
+    j.reason = "keep_all";
+    return j;
+  }
+};
+
+// Asks for embeddings, records them, blurs every face and holds the item when told to.
+class Recording : public FaceJudge {
+ public:
+  bool hold = false;
+  std::vector<Embedding> seen;
+  bool needs_embedding() const override { return true; }
+  FaceJudgement judge(const Embedding& e) override {
+    seen.push_back(e);
+    FaceJudgement j;
+    j.decision = Decision::blur;
+    j.reason = e.empty() ? "no_embedding" : "unknown";
+    j.hold = hold;
+    return j;
+  }
+};
+
+// Fast settings for tests where picture quality does not matter.
+VideoOptions fast_options() {
+  VideoOptions o;
+  o.preset = "ultrafast";
+  return o;
+}
+
+// Top-level MP4 box types in file order.
+std::vector<std::string> top_level_boxes(const std::string& path) {
+  const std::string bytes = test::read_file(path);
+  std::vector<std::string> boxes;
+  std::size_t pos = 0;
+  while (pos + 8 <= bytes.size()) {
+    auto u8 = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])); };
+    std::uint64_t size = (u8(pos) << 24) | (u8(pos + 1) << 16) | (u8(pos + 2) << 8) | u8(pos + 3);
+    boxes.push_back(bytes.substr(pos + 4, 4));
+    if (size == 1 && pos + 16 <= bytes.size()) {
+      size = 0;
+      for (int i = 0; i < 8; ++i) size = (size << 8) | u8(pos + 8 + i);
+    }
+    if (size < 8) break;
+    pos += size;
+  }
+  return boxes;
+}
+
+bool before(const std::vector<std::string>& boxes, const std::string& a, const std::string& b) {
+  auto ia = std::find(boxes.begin(), boxes.end(), a), ib = std::find(boxes.begin(), boxes.end(), b);
+  return ia != boxes.end() && ib != boxes.end() && ia < ib;
+}
+
+// Whether most of `box` is the flat grey of a solid painting: the detector sometimes takes
+// the painted ellipse itself for a face, and a uniform grey box shows nothing of anyone.
+bool on_flat_paint(const cv::Mat& frame, const Box& box) {
+  const cv::Rect r = cv::Rect(static_cast<int>(box.x), static_cast<int>(box.y), static_cast<int>(box.w),
+                              static_cast<int>(box.h)) &
+                     cv::Rect(0, 0, frame.cols, frame.rows);
+  if (r.area() == 0) return false;
+  cv::Mat grey;
+  cv::inRange(frame(r), cv::Scalar(118, 118, 118), cv::Scalar(138, 138, 138), grey);
+  return cv::countNonZero(grey) >= 0.6 * r.area();
+}
+
+// Runs the detector on every frame of `path` at full size; returns the frames with a face
+// that is not on flat paint.
+std::vector<int> frames_with_faces(const std::string& path, int* frames = nullptr) {
+  VideoReader reader(path);
+  std::vector<int> found;
+  cv::Mat frame;
+  int n = 0;
+  while (reader.read(frame)) {
+    for (const DetectedFace& f : detector().detect(frame)) {
+      if (!on_flat_paint(frame, f.box)) {
+        found.push_back(n);
+        break;
+      }
+    }
+    ++n;
+  }
+  if (frames) *frames = n;
+  return found;
+}
+
+// Frames of `output` where the detector finds one of the faces it finds in the same frame of
+// `input` (the same face: IoU >= 0.3, or the output face's centre inside the input face and
+// at least a quarter of its area: a face partly covered).
+std::vector<int> frames_with_input_faces_visible(const std::string& input, const std::string& output) {
+  VideoReader in(input), out(output);
+  std::vector<int> found;
+  cv::Mat a, b;
+  for (int n = 0; in.read(a) && out.read(b); ++n) {
+    const auto before = detector().detect(a);
+    if (before.empty()) continue;
+    for (const DetectedFace& f : detector().detect(b)) {
+      if (on_flat_paint(b, f.box)) continue;
+      const float cx = f.box.x + f.box.w / 2, cy = f.box.y + f.box.h / 2;
+      const bool same = std::any_of(before.begin(), before.end(), [&](const DetectedFace& g) {
+        return iou(f.box, g.box) >= 0.3f ||
+               (cx >= g.box.x && cy >= g.box.y && cx <= g.box.x + g.box.w && cy <= g.box.y + g.box.h &&
+                f.box.area() >= 0.25f * g.box.area());
+      });
+      if (same) {
+        found.push_back(n);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+std::string describe(const std::vector<int>& frames) {
+  std::string s;
+  for (std::size_t i = 0; i < frames.size() && i < 20; ++i) s += std::to_string(frames[i]) + " ";
+  return s;
+}
+
+TEST(VideoProcess, ChildClipIsBlurredInEveryFrame) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/child.mp4";
+  BlurAll judge;
+  const VideoResult r = process_video(test::testdata(kChild), out, detector(), nullptr, judge, fast_options());
+  EXPECT_EQ(r.output_path, out);
+  EXPECT_EQ(r.width, 512);
+  EXPECT_EQ(r.height, 512);
+  EXPECT_EQ(r.frames, 225);
+  EXPECT_EQ(r.decode_errors, 0);
+  ASSERT_FALSE(r.tracks.empty());
+  for (const VideoTrack& t : r.tracks) EXPECT_EQ(t.judgement.decision, Decision::blur);
+  EXPECT_FALSE(r.held) << r.hold_reason;
+  EXPECT_GT(r.redacted_regions, 225 - 1);
+  EXPECT_FALSE(r.poster.empty());
+  EXPECT_EQ(r.poster.cols, 512);
+
+  // The input has the child's face in (nearly) every frame; the output in none.
+  int frames = 0;
+  const auto before_faces = frames_with_faces(test::testdata(kChild), &frames);
+  EXPECT_GT(before_faces.size(), 200u);
+  const auto after_faces = frames_with_faces(out, &frames);
+  EXPECT_EQ(frames, 225);
+  EXPECT_TRUE(after_faces.empty()) << "faces visible in frames " << describe(after_faces);
+}
+
+TEST(VideoProcess, HamiltonClipIsBlurredInEveryFrame) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/hamilton.mp4";
+  BlurAll judge;
+  const VideoResult r = process_video(test::testdata(kHamilton), out, detector(), nullptr, judge, fast_options());
+  EXPECT_EQ(r.frames, 275);
+  EXPECT_EQ(r.width, 640);
+  EXPECT_EQ(r.height, 360);
+  // Every face the detector finds in a frame of the input is gone from that frame of the output.
+  const auto visible = frames_with_input_faces_visible(test::testdata(kHamilton), out);
+  EXPECT_TRUE(visible.empty()) << "input faces visible in frames " << describe(visible);
+  // Investigated (docs/video.md, "What the detector still sees"): at its 0.4 threshold the
+  // detector also fires, a frame or a few at a time, on things that are not faces here: a
+  // hand, a patterned dress, a shirt front, and the paintings of such false detections
+  // (a round smooth patch). Every such detection was looked at frame by frame; none is a
+  // face. They are not allowed to grow: at most 5 % of the frames.
+  int frames = 0;
+  const auto after_faces = frames_with_faces(out, &frames);
+  EXPECT_EQ(frames, 275);
+  EXPECT_LE(after_faces.size(), 13u) << after_faces.size() << " frames with a detection: " << describe(after_faces)
+                                     << "; held: " << r.hold_reason;
+}
+
+TEST(VideoProcess, OutputIsH264AacFaststartMp4WithoutInputMetadata) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/child.mp4";
+  BlurAll judge;
+  VideoOptions options = fast_options();
+  options.verify = false;
+  const VideoResult r = process_video(test::testdata(kChild), out, detector(), nullptr, judge, options);
+  EXPECT_TRUE(r.has_audio);
+  EXPECT_TRUE(r.audio_copied);
+
+  const VideoInfo info = probe_video(out, LimitsConfig{});
+  EXPECT_NE(info.container.find("mp4"), std::string::npos);
+  EXPECT_EQ(info.video_codec, "h264");
+  EXPECT_EQ(info.pixel_format, "yuv420p");
+  EXPECT_EQ(info.audio_codec, "aac");
+  EXPECT_EQ(info.width, 512);
+  EXPECT_EQ(info.frames, 225);
+  EXPECT_NEAR(info.duration_s, 9.0, 0.2);
+
+  const auto boxes = top_level_boxes(out);
+  EXPECT_TRUE(before(boxes, "moov", "mdat")) << "moov must come first (faststart)";
+
+  // The input says HandBrake, creation_time 2024-07-06 and a "Stereo" handler; none of it may survive.
+  AVFormatContext* fmt = nullptr;
+  ASSERT_EQ(avformat_open_input(&fmt, out.c_str(), nullptr, nullptr), 0);
+  ASSERT_GE(avformat_find_stream_info(fmt, nullptr), 0);
+  EXPECT_EQ(av_dict_get(fmt->metadata, "creation_time", nullptr, 0), nullptr);
+  EXPECT_EQ(av_dict_get(fmt->metadata, "title", nullptr, 0), nullptr);
+  const AVDictionaryEntry* encoder = av_dict_get(fmt->metadata, "encoder", nullptr, 0);
+  EXPECT_TRUE(encoder == nullptr || std::string(encoder->value).find("HandBrake") == std::string::npos);
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    EXPECT_EQ(av_dict_get(fmt->streams[i]->metadata, "creation_time", nullptr, 0), nullptr);
+    const AVDictionaryEntry* handler = av_dict_get(fmt->streams[i]->metadata, "handler_name", nullptr, 0);
+    if (handler) {
+      EXPECT_NE(std::string(handler->value), "Stereo");
+    }
+  }
+  avformat_close_input(&fmt);
+  const std::string bytes = test::read_file(out);
+  EXPECT_EQ(bytes.find("HandBrake"), std::string::npos);
+  EXPECT_EQ(bytes.find("2024-07-06"), std::string::npos);
+
+  const nlohmann::json j = video_result_json(r);
+  EXPECT_EQ(j["kind"], "video");
+  EXPECT_EQ(j["frames"], 225);
+  ASSERT_FALSE(j["tracks"].empty());
+  EXPECT_EQ(j["tracks"][0]["decision"], "blur");
+  EXPECT_TRUE(j["tracks"][0].contains("first_frame"));
+  EXPECT_TRUE(j["tracks"][0].contains("similarity"));
+}
+
+TEST(VideoProcess, LargeVideoIsScaledToTheOutputLimit) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/walkers.mp4";
+  BlurAll judge;
+  VideoOptions options = fast_options();
+  options.max_long_edge = 960;
+  options.verify = false;
+  const VideoResult r = process_video(test::testdata(kWalkers), out, detector(), nullptr, judge, options);
+  EXPECT_EQ(r.width, 960);
+  EXPECT_EQ(r.height, 540);
+  EXPECT_EQ(r.frames, 105);
+  EXPECT_GT(r.tracks.size(), 3u);
+  const VideoInfo info = probe_video(out, LimitsConfig{});
+  EXPECT_EQ(info.width, 960);
+  EXPECT_EQ(info.height, 540);
+}
+
+TEST(VideoProcess, KeepAllLeavesFacesVisible) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/child.mp4";
+  KeepAll judge;
+  const VideoResult r = process_video(test::testdata(kChild), out, detector(), nullptr, judge, fast_options());
+  EXPECT_EQ(r.redacted_regions, 0);
+  EXPECT_EQ(r.rechecked_frames, 0);  // a judge that keeps unrecognised faces would keep new ones too
+  for (const VideoTrack& t : r.tracks) EXPECT_EQ(t.judgement.decision, Decision::keep);
+  // Verification saw the faces. Most lie inside the kept tracks; one that pass 1 never
+  // tracked (a frame where the child turned away, say) would hold the item: the judge was
+  // never asked about it.
+  EXPECT_GT(r.verification.faces_found, 0);
+  EXPECT_LT(r.verification.uncovered.size(), static_cast<std::size_t>(r.verification.faces_found) / 2);
+  if (r.held) {
+    EXPECT_NE(r.hold_reason.find("verification"), std::string::npos) << r.hold_reason;
+  }
+  int frames = 0;
+  EXPECT_GT(frames_with_faces(out, &frames).size(), 200u);
+}
+
+TEST(VideoProcess, RecognisesOncePerTrackAndHoldsWhenTheJudgeSays) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/child.mp4";
+  Recording judge;
+  judge.hold = true;
+  const VideoResult r = process_video(test::testdata(kChild), out, detector(), &embedder(), judge, fast_options());
+  ASSERT_EQ(judge.seen.size(), r.tracks.size());  // one judgement per track
+  // The child's track: long, large face, embedded from several views.
+  const auto longest = std::max_element(r.tracks.begin(), r.tracks.end(), [](const VideoTrack& a, const VideoTrack& b) {
+    return a.detections < b.detections;
+  });
+  EXPECT_GT(longest->detections, 50);
+  EXPECT_EQ(longest->embeddings, 3);
+  const Embedding& e = judge.seen[static_cast<std::size_t>(longest - r.tracks.begin())];
+  ASSERT_EQ(e.size(), 128u);
+  double norm = 0;
+  for (float v : e) norm += v * v;
+  EXPECT_NEAR(norm, 1.0, 1e-3);
+  EXPECT_TRUE(r.held);
+  EXPECT_NE(r.hold_reason.find("track"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(out));  // held items are written, then wait for moderation
+}
+
+TEST(VideoProcess, WithoutAnEmbedderTracksAreJudgedWithAnEmptyEmbedding) {
+  test::TempDir tmp;
+  Recording judge;
+  const VideoResult r = process_video(test::testdata(kFiveFrames), tmp.path() + "/five.mp4", detector(), nullptr,
+                                      judge, fast_options());
+  EXPECT_EQ(r.frames, 5);
+  for (const Embedding& e : judge.seen) EXPECT_TRUE(e.empty());
+  for (const VideoTrack& t : r.tracks) EXPECT_EQ(t.embeddings, 0);
+  EXPECT_FALSE(r.has_audio);
+}
+
+TEST(VideoProcess, VerificationReportsFacesOutsideTheKeptRegions) {
+  // The untouched input has visible faces: with nowhere allowed, they are reported; with
+  // the whole picture allowed, nothing is.
+  VerifyOptions options;
+  options.stride = 25;
+  const auto nowhere = verify_video(test::testdata(kChild), detector(), [](int) { return FrameRegions{}; }, 225, options);
+  EXPECT_EQ(nowhere.frames_decoded, 225);
+  EXPECT_EQ(nowhere.frames_checked, 10);  // 0, 25, ..., 200 and the last
+  EXPECT_GE(nowhere.uncovered.size(), 9u);
+  EXPECT_FALSE(nowhere.clean(225));
+  const auto everywhere = verify_video(test::testdata(kChild), detector(),
+                                       [](int) { return FrameRegions{{Box{0, 0, 512, 512}}, {}}; }, 225, options);
+  EXPECT_TRUE(everywhere.uncovered.empty());
+  EXPECT_TRUE(everywhere.clean(225));
+}
+
+VideoErrorKind refusal(const std::string& path, const VideoOptions& options, const std::string& out) {
+  BlurAll judge;
+  try {
+    process_video(path, out, detector(), nullptr, judge, options);
+  } catch (const VideoError& e) {
+    EXPECT_FALSE(std::filesystem::exists(out)) << "nothing may be published";
+    return e.kind();
+  }
+  ADD_FAILURE() << path << " was processed";
+  return VideoErrorKind::unsupported;
+}
+
+TEST(VideoProcess, RefusesCorruptAndOverLimitInput) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/out.mp4";
+  const VideoOptions options = fast_options();
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    const std::string path = tmp.path() + "/" + name;
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return path;
+  };
+  const std::string clip = test::read_file(test::testdata(kHamilton));
+  EXPECT_EQ(refusal(write("half.mp4", clip.substr(0, clip.size() / 2)), options, out), VideoErrorKind::corrupt);
+  std::string noise(100000, '\0');
+  for (std::size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 2654435761u) >> 13);
+  EXPECT_EQ(refusal(write("random.mp4", noise), options, out), VideoErrorKind::unsupported);
+  EXPECT_EQ(refusal(test::testdata("faces/_multi/two_people.jpg"), options, out), VideoErrorKind::unsupported);
+
+  VideoOptions short_limit = options;
+  short_limit.limits.max_video_seconds = 2;
+  EXPECT_EQ(refusal(test::testdata(kHamilton), short_limit, out), VideoErrorKind::too_long);
+  VideoOptions small_limit = options;
+  small_limit.limits.max_video_long_edge = 640;
+  EXPECT_EQ(refusal(test::testdata(kWalkers), small_limit, out), VideoErrorKind::too_many_pixels);
+}
+
+TEST(VideoProcess, TruncatedFaststartFileIsRefusedForItsDecodeErrors) {
+  // With moov first, half a file still opens: the missing frames count as decode errors.
+  test::TempDir tmp;
+  const std::string whole = tmp.path() + "/whole.mp4";
+  BlurAll judge;
+  VideoOptions options = fast_options();
+  options.verify = false;
+  process_video(test::testdata(kFiveFrames), whole, detector(), nullptr, judge, options);
+  ASSERT_TRUE(before(top_level_boxes(whole), "moov", "mdat"));
+  const std::string bytes = test::read_file(whole);
+  const std::string half = tmp.path() + "/half.mp4";
+  std::ofstream(half, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  EXPECT_EQ(refusal(half, options, tmp.path() + "/out.mp4"), VideoErrorKind::corrupt);
+}
+
+// Copies `in` to `out` (streams copied, no re-encoding) with a display matrix on the video
+// stream: av_display_rotation_set(angle), i.e. shown turned `angle` degrees clockwise.
+void remux_with_rotation(const std::string& in, const std::string& out, double angle) {
+  AVFormatContext* ifmt = nullptr;
+  ASSERT_EQ(avformat_open_input(&ifmt, in.c_str(), nullptr, nullptr), 0);
+  ASSERT_GE(avformat_find_stream_info(ifmt, nullptr), 0);
+  AVFormatContext* ofmt = nullptr;
+  ASSERT_GE(avformat_alloc_output_context2(&ofmt, nullptr, "mp4", out.c_str()), 0);
+  for (unsigned i = 0; i < ifmt->nb_streams; ++i) {
+    AVStream* os = avformat_new_stream(ofmt, nullptr);
+    ASSERT_GE(avcodec_parameters_copy(os->codecpar, ifmt->streams[i]->codecpar), 0);
+    os->codecpar->codec_tag = 0;
+    os->time_base = ifmt->streams[i]->time_base;
+    if (ifmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+      auto* m = reinterpret_cast<int32_t*>(av_stream_new_side_data(os, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t)));
+      ASSERT_NE(m, nullptr);
+      av_display_rotation_set(m, angle);
+    }
+  }
+  ASSERT_GE(avio_open(&ofmt->pb, out.c_str(), AVIO_FLAG_WRITE), 0);
+  ASSERT_GE(avformat_write_header(ofmt, nullptr), 0);
+  AVPacket* pkt = av_packet_alloc();
+  while (av_read_frame(ifmt, pkt) >= 0) {
+    const AVStream* is = ifmt->streams[pkt->stream_index];
+    av_packet_rescale_ts(pkt, is->time_base, ofmt->streams[pkt->stream_index]->time_base);
+    pkt->pos = -1;
+    ASSERT_GE(av_interleaved_write_frame(ofmt, pkt), 0);
+  }
+  av_packet_free(&pkt);
+  av_write_trailer(ofmt);
+  avio_closep(&ofmt->pb);
+  avformat_free_context(ofmt);
+  avformat_close_input(&ifmt);
+}
+
+double mean_difference(const cv::Mat& a, const cv::Mat& b) {
+  if (a.size() != b.size()) return 1e9;
+  return cv::mean(cv::abs(a - b))[0];
+}
+
+TEST(VideoProcess, RotatedInputComesOutUpright) {
+  test::TempDir tmp;
+  const std::string rotated = tmp.path() + "/rotated.mp4";
+  remux_with_rotation(test::testdata(kFiveFrames), rotated, 90);
+  const VideoInfo info = probe_video(rotated, LimitsConfig{});
+  EXPECT_EQ(info.rotation, 90);
+  EXPECT_EQ(info.display_width, 460);
+  EXPECT_EQ(info.display_height, 820);
+
+  const std::string out = tmp.path() + "/out.mp4";
+  KeepAll judge;
+  const VideoResult r = process_video(rotated, out, detector(), nullptr, judge, fast_options());
+  EXPECT_EQ(r.width, 460);
+  EXPECT_EQ(r.height, 820);
+  const VideoInfo out_info = probe_video(out, LimitsConfig{});
+  EXPECT_EQ(out_info.width, 460);
+  EXPECT_EQ(out_info.height, 820);
+  EXPECT_EQ(out_info.rotation, 0);  // the pixels are upright; no display matrix left
+
+  // The same picture as ffmpeg's own autorotation shows (and not a mirror or the other way round).
+  const std::string reference = tmp.path() + "/reference.mp4";
+  const auto cmd = test::run_command("ffmpeg -nostdin -v error -y -i '" + rotated +
+                                     "' -c:v libx264 -preset ultrafast -crf 18 -an '" + reference + "'");
+  ASSERT_EQ(cmd.exit_code, 0) << cmd.err;
+  VideoReader ours(out), theirs(reference);
+  cv::Mat a, b;
+  ASSERT_TRUE(ours.read(a));
+  ASSERT_TRUE(theirs.read(b));
+  ASSERT_EQ(a.size(), b.size());
+  cv::Mat a16, b16, flipped;
+  a.convertTo(a16, CV_16SC3);
+  b.convertTo(b16, CV_16SC3);
+  cv::flip(b16, flipped, -1);
+  EXPECT_LT(mean_difference(a16, b16), 6.0);
+  EXPECT_GT(mean_difference(a16, flipped), 15.0);
+}
+
+}  // namespace
+}  // namespace veil

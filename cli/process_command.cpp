@@ -21,6 +21,8 @@
 #include "pipeline/consent_judge.h"
 #include "pipeline/photo_pipeline.h"
 #include "pipeline/stage_options.h"
+#include "pipeline/video_probe.h"
+#include "pipeline/video_process.h"
 
 namespace veil {
 namespace {
@@ -51,6 +53,8 @@ std::unique_ptr<FaceJudge> make_offline_judge(const ProcessArgs& args, FaceDetec
   return make_gallery_judge(policy, detector, embedder, config);
 }
 
+nlohmann::json video_json(const std::string& file, const nlohmann::json& video, const nlohmann::json& outputs);
+
 // --journal CHILD without an offline policy: the configured database decides (children,
 // templates, consents) and the media item, its faces, decisions and audit rows are recorded.
 int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
@@ -64,8 +68,9 @@ int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
     if (journal.status != "active") throw UsageError("child '" + journal.name + "' has " + journal.status);
     media_id = tx.exec_params1(
                      "INSERT INTO media (id, journal_child_id, uploader_role, kind, original_sha256, bytes, state) "
-                     "VALUES (gen_random_uuid(), $1, $2, 'photo', $3, $4, 'processing') RETURNING id::text",
-                     journal.id, args.role, sha256_hex(bytes), static_cast<std::int64_t>(bytes.size()))[0]
+                     "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'processing') RETURNING id::text",
+                     journal.id, args.role, looks_like_video(args.file) ? "video" : "photo", sha256_hex(bytes),
+                     static_cast<std::int64_t>(bytes.size()))[0]
                    .as<std::string>();
     append_audit(tx, AuditEntry{ctx.actor(), "media.received", media_id, journal.id,
                                 nlohmann::json{{"via", "veil process"}, {"bytes", bytes.size()}}.dump()});
@@ -78,7 +83,6 @@ int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
     processor.record(tx, *processed, args.out_dir);
     tx.commit();
   }
-  const PhotoResult& result = processed_photo(*processed);
   nlohmann::json outputs = nlohmann::json::array();
   {
     pqxx::read_transaction tx(c);
@@ -88,12 +92,66 @@ int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
       outputs.push_back({{"kind", r[0].as<std::string>()}, {"path", r[1].as<std::string>()},
                          {"width", r[2].as<int>()}, {"height", r[3].as<int>()}, {"mime", r[4].as<std::string>()}});
   }
-  nlohmann::json out = photo_result_json(args.file, result, outputs);
+  nlohmann::json out = processed_video(*processed).is_null()
+                           ? photo_result_json(args.file, processed_photo(*processed), outputs)
+                           : video_json(args.file, processed_video(*processed), outputs);
   out["media_id"] = media_id;
   out["outcome"] = processed_state(*processed);
   out["reason"] = processed_reason(*processed);
   std::cout << out.dump() << std::endl;
   return processed_state(*processed) == "rejected" ? kExitFailure : kExitOk;
+}
+
+// The video result, with the outputs and the outcome in the photo result's terms.
+nlohmann::json video_json(const std::string& file, const nlohmann::json& video, const nlohmann::json& outputs) {
+  nlohmann::json out = video;
+  out["file"] = file;
+  out["outputs"] = outputs;
+  return out;
+}
+
+void write_output(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+// A video offline: the MP4 as DIR/video.mp4, its poster and thumbnails beside it.
+int run_process_video(CliContext& ctx, const ProcessArgs& args, FaceDetector& detector, FaceEmbedder& embedder,
+                      FaceJudge& judge) {
+  std::filesystem::create_directories(args.out_dir);
+  const std::string mp4 = args.out_dir + "/video.mp4";
+  nlohmann::json outputs = nlohmann::json::array();
+  try {
+    const VideoResult v = process_video(args.file, mp4, detector, &embedder, judge, video_options(ctx.config));
+    outputs.push_back({{"kind", "video"}, {"path", mp4}, {"width", v.width}, {"height", v.height}, {"mime", "video/mp4"}});
+    if (!v.poster.empty()) {
+      for (const auto& r : make_renditions(v.poster, rendition_options(ctx.config))) {
+        const std::string kind = r.kind == "display" ? "poster" : "poster_" + r.kind;
+        const std::string path = args.out_dir + "/" + kind + "." + r.ext;
+        write_output(path, r.bytes);
+        outputs.push_back({{"kind", kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
+      }
+    }
+    nlohmann::json out = video_json(args.file, video_result_json(v), outputs);
+    std::string outcome = v.held ? "held" : "published", reason = v.held ? v.hold_reason : "";
+    if (auto* consent = dynamic_cast<ConsentJudge*>(&judge); consent && !v.held) {
+      const ItemDecision item = consent->outcome(false);
+      if (item.outcome == ItemOutcome::hold) outcome = "held", reason = item.reason;
+    }
+    out["outcome"] = outcome;
+    out["reason"] = reason;
+    std::cout << out.dump() << std::endl;
+    return kExitOk;
+  } catch (const VideoError& e) {
+    std::cout << nlohmann::json{{"file", args.file},
+                                {"outcome", "rejected"},
+                                {"reason", std::string(to_string(e.kind())) + ": " + e.what()},
+                                {"outputs", nlohmann::json::array()}}
+                     .dump()
+              << std::endl;
+    return kExitFailure;
+  }
 }
 
 int run_process(CliContext& ctx, const ProcessArgs& args) {
@@ -104,6 +162,8 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
   auto detector = make_detector(ctx.config);
   auto embedder = make_embedder(ctx.config);
   auto judge = make_offline_judge(args, *detector, *embedder, ctx.config);
+
+  if (looks_like_video(args.file)) return run_process_video(ctx, args, *detector, *embedder, *judge);
 
   PhotoOptions options;
   options.limits = decode_limits(ctx.config);
@@ -126,9 +186,7 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
   std::filesystem::create_directories(args.out_dir);
   for (const auto& r : result.renditions) {
     const std::string path = args.out_dir + "/" + r.kind + "." + r.ext;
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(r.bytes.data(), static_cast<std::streamsize>(r.bytes.size()));
-    if (!out) throw std::runtime_error("cannot write " + path);
+    write_output(path, r.bytes);
     outputs.push_back({{"kind", r.kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
   }
   std::cout << photo_result_json(args.file, result, outputs).dump() << std::endl;
@@ -138,9 +196,9 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
 }  // namespace
 
 void add_process_command(CLI::App& app, CliContext& ctx) {
-  auto* cmd = app.add_subcommand("process", "Run the full pipeline on one file offline; prints the JSON result");
+  auto* cmd = app.add_subcommand("process", "Run the full pipeline on one photo or video; prints the JSON result");
   auto args = std::make_shared<ProcessArgs>();
-  cmd->add_option("file", args->file, "photo to process")->required()->check(CLI::ExistingFile);
+  cmd->add_option("file", args->file, "photo or video to process")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out_dir, "directory for the renditions")->required();
   cmd->add_flag("--keep-all", args->keep_all, "policy: keep every face visible");
   cmd->add_flag("--blur-all", args->blur_all, "policy: blur every face");

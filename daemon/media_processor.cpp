@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -19,22 +20,34 @@
 #include "pipeline/consent_judge.h"
 #include "pipeline/photo_pipeline.h"
 #include "pipeline/stage_options.h"
+#include "pipeline/video_process.h"
 #include "storage/audit_log.h"
 #include "storage/children_repository.h"
 
 namespace veil {
+
+// One row of the face index: a photo face (frame_or_track 0) or a video track (its id).
+struct FaceRecord {
+  int frame_or_track = 0;
+  DetectedFace face;
+  FaceJudgement judgement;
+};
 
 struct ProcessedMedia {
   std::string media_id;
   std::string state;   // published | held | rejected
   std::string reason;
   std::int64_t enrolment_version = 0;
-  PhotoResult photo;
+  PhotoResult photo;                    // photos: the pipeline's account
+  nlohmann::json video = nullptr;       // videos: video_result_json()
+  std::vector<FaceRecord> faces;        // what record() stores in `faces`
+  std::vector<Rendition> renditions;    // what record() stores in `renditions`
 };
 
 std::string processed_state(const ProcessedMedia& r) { return r.state; }
 std::string processed_reason(const ProcessedMedia& r) { return r.reason; }
 const PhotoResult& processed_photo(const ProcessedMedia& r) { return r.photo; }
+const nlohmann::json& processed_video(const ProcessedMedia& r) { return r.video; }
 
 struct MediaProcessor::Impl {
   Config config;
@@ -90,15 +103,15 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   ConsentJudge judge(impl_->matcher, std::move(consents), params);
 
-  if (kind != "photo") {
-    // Fail closed: a kind this worker cannot process is held, never published.
-    result->state = "held";
-    result->reason = "processing_error: " + kind + " processing is not available in this worker";
-    return result;
+  if (kind == "video") {
+    run_video(*result, original_bytes, judge);
+  } else {
+    result->photo = impl_->pipeline.process(original_bytes, judge);
+    result->state = result->photo.outcome;
+    result->reason = result->photo.reason;
+    for (const auto& pf : result->photo.faces) result->faces.push_back({0, pf.face, pf.judgement});
+    result->renditions = result->photo.renditions;
   }
-  result->photo = impl_->pipeline.process(original_bytes, judge);
-  result->state = result->photo.outcome;
-  result->reason = result->photo.reason;
   if (result->state == "published") {
     const ItemDecision item = judge.outcome(false);
     if (item.outcome != ItemOutcome::publish) {
@@ -107,6 +120,67 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
     }
   }
   return result;
+}
+
+void MediaProcessor::run_video(ProcessedMedia& result, const std::string& original_bytes, FaceJudge& judge) {
+  // The video pipeline reads files: the original goes to a private temporary directory.
+  std::string pattern = (std::filesystem::temp_directory_path() / "veil-video-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory for a video");
+  const std::filesystem::path dir(pattern);
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  const std::string input = (dir / "original").string(), output = (dir / "video.mp4").string();
+  {
+    std::ofstream out(input, std::ios::binary);
+    out.write(original_bytes.data(), static_cast<std::streamsize>(original_bytes.size()));
+    if (!out) throw std::runtime_error("cannot write a temporary copy of the video");
+  }
+  try {
+    const VideoResult v = process_video(input, output, impl_->detector, &impl_->embedder, judge,
+                                        video_options(impl_->config));
+    result.video = video_result_json(v);
+    result.state = v.held ? "held" : "published";
+    result.reason = v.held ? v.hold_reason : "";
+    for (const auto& t : v.tracks) {
+      DetectedFace f;
+      f.box = t.best_box;
+      f.score = 1.0f;
+      result.faces.push_back({t.id, f, t.judgement});
+    }
+    std::ifstream in(output, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    Rendition video;
+    video.kind = "video";
+    video.mime = "video/mp4";
+    video.ext = "mp4";
+    video.width = v.width;
+    video.height = v.height;
+    video.bytes = bytes.str();
+    result.renditions.push_back(std::move(video));
+    // The poster and its thumbnails come from a redacted output frame, through the photo code.
+    if (!v.poster.empty()) {
+      for (auto& r : make_renditions(v.poster, rendition_options(impl_->config))) {
+        r.kind = r.kind == "display" ? "poster" : "poster_" + r.kind;
+        result.renditions.push_back(std::move(r));
+      }
+    }
+  } catch (const VideoError& e) {
+    result.state = "rejected";
+    result.reason = std::string(to_string(e.kind())) + ": " + e.what();
+    result.faces.clear();
+    result.renditions.clear();
+  } catch (const std::exception& e) {
+    result.state = "held";
+    result.reason = std::string("processing_error: ") + e.what();
+    result.faces.clear();
+    result.renditions.clear();
+  }
 }
 
 namespace {
@@ -149,8 +223,8 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
   tx.exec_params0("DELETE FROM faces WHERE media_id = $1", r.media_id);
 
   const std::string dir = renditions_root + "/" + r.media_id + "/v" + std::to_string(version);
-  if (!r.photo.renditions.empty()) std::filesystem::create_directories(dir);
-  for (const auto& rendition : r.photo.renditions) {
+  if (!r.renditions.empty()) std::filesystem::create_directories(dir);
+  for (const auto& rendition : r.renditions) {
     const std::string path = dir + "/" + rendition.kind + "." + rendition.ext;
     write_durably(path, rendition.bytes);
     tx.exec_params0(
@@ -162,17 +236,17 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
 
   nlohmann::json decisions = nlohmann::json::array();
   int blurred = 0;
-  for (const auto& pf : r.photo.faces) {
-    const auto& f = pf.face;
-    const auto& j = pf.judgement;
+  for (const auto& fr : r.faces) {
+    const auto& f = fr.face;
+    const auto& j = fr.judgement;
     const auto& lm = f.landmarks;
     tx.exec_params0(
         "INSERT INTO faces (media_id, frame_or_track, bbox, landmarks, det_score, matched_child_id, similarity, "
-        "decision, decision_reason, consent_event_id) VALUES ($1, 0, $2::real[], $3::real[], $4, NULLIF($5, 0), $6, $7, "
-        "$8, NULLIF($9, 0))",
+        "decision, decision_reason, consent_event_id) VALUES ($1, $10, $2::real[], $3::real[], $4, NULLIF($5, 0), $6, "
+        "$7, $8, NULLIF($9, 0))",
         r.media_id, real_array({f.box.x, f.box.y, f.box.w, f.box.h}),
         real_array({lm[0].x, lm[0].y, lm[1].x, lm[1].y, lm[2].x, lm[2].y, lm[3].x, lm[3].y, lm[4].x, lm[4].y}), f.score,
-        j.matched_child_id, j.similarity, to_string(j.decision), j.reason, j.consent_event_id);
+        j.matched_child_id, j.similarity, to_string(j.decision), j.reason, j.consent_event_id, fr.frame_or_track);
     blurred += j.decision == Decision::blur;
     decisions.push_back({{"decision", to_string(j.decision)},
                          {"reason", j.reason},
@@ -192,7 +266,7 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
   append_audit(tx, AuditEntry{"veild", "media.processed", r.media_id, 0,
                               nlohmann::json{{"state", r.state},
                                              {"reason", r.reason},
-                                             {"faces", r.photo.faces.size()},
+                                             {"faces", r.faces.size()},
                                              {"blurred", blurred},
                                              {"rendition_version", version},
                                              {"enrolment_version", r.enrolment_version},

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
 #include <pqxx/types.hxx>
 
 #include "config/config.h"
@@ -25,6 +26,7 @@
 namespace veil {
 
 struct ProcessedMedia;  // opaque result of run(), consumed by record()
+class FaceJudge;
 struct PhotoResult;
 
 class MediaProcessor {
@@ -45,6 +47,8 @@ class MediaProcessor {
   std::string record(pqxx::transaction_base& tx, const ProcessedMedia& result, const std::string& renditions_root);
 
  private:
+  void run_video(ProcessedMedia& result, const std::string& original_bytes, FaceJudge& judge);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -54,5 +58,7 @@ std::string processed_state(const ProcessedMedia& result);
 std::string processed_reason(const ProcessedMedia& result);
 // The pipeline's account of the photo (faces, judgements, renditions).
 const PhotoResult& processed_photo(const ProcessedMedia& result);
+// For a video: video_result_json() of the pipeline's result (tracks, output, verification); null for photos.
+const nlohmann::json& processed_video(const ProcessedMedia& result);
 
 }  // namespace veil

@@ -1,6 +1,8 @@
 // Config -> stage options.
 #include "pipeline/stage_options.h"
 
+#include "pipeline/video_process.h"
+
 namespace veil {
 
 DetectorOptions detector_options(const Config& config) {
@@ -58,6 +60,13 @@ MatcherOptions matcher_options(const Config& config) {
   o.max_template_age_days = config.enrolment.max_template_age_days;
   o.stale_penalty = static_cast<float>(config.matching.stale_penalty);
   o.ambiguity_margin = static_cast<float>(config.matching.ambiguity_margin);
+  return o;
+}
+
+VideoOptions video_options(const Config& config) {
+  VideoOptions o;
+  o.limits = config.limits;
+  o.redact = redact_options(config);
   return o;
 }
 

@@ -17,5 +17,7 @@ DecodeLimits decode_limits(const Config& config);
 RedactOptions redact_options(const Config& config);
 RenditionOptions rendition_options(const Config& config);
 MatcherOptions matcher_options(const Config& config);
+struct VideoOptions;
+VideoOptions video_options(const Config& config);
 
 }  // namespace veil

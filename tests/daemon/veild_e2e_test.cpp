@@ -157,6 +157,40 @@ TEST_F(VeildE2E, TheCliRegistersADeviceSubmitsAndWaitsForTheResult) {
   EXPECT_EQ(d.terminate(), 0) << d.log_text();
 }
 
+// A submitted video goes through the video pipeline: an MP4 rendition, a poster, one face
+// row per track, never published with a face the policy blurs (every track here is unknown).
+TEST_F(VeildE2E, ASubmittedVideoIsProcessedIntoAnMp4WithAPoster) {
+  test::ScratchDatabase db;
+  REQUIRE_TEST_DB(db);
+  prepare(db.url());
+  test::VeildProcess d;
+  const std::string conf = config("video");
+  d.start(conf, data_, tmp_.path() + "/veild.log");
+  ASSERT_TRUE(d.wait_ready()) << d.log_text();
+  const std::string veil = test::veil_path() + " --config " + conf + " --data-dir " + data_;
+  const std::string key = tmp_.path() + "/video.key";
+  ASSERT_EQ(test::run_command(veil + " keygen --out " + key).exit_code, 0);
+  ASSERT_EQ(test::run_command(veil + " devices register --key-file " + key + " --name camera").exit_code, 0);
+  kill(d.pid, SIGHUP);
+  ASSERT_TRUE(test::wait_until([&] { return d.log_text().find("SIGHUP: ") != std::string::npos; }, 10));
+  const auto r = test::run_command(veil + " submit --quiet --wait --journal " + std::to_string(nursery_.child) +
+                                   " --uploader " + std::to_string(nursery_.staff) + " --key " + key + " " +
+                                   test::testdata("robustness/animated/faceapi_5frames_820x460.mp4"));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << d.log_text();
+  const auto line = json::parse(r.out);
+  const std::string id = line["media_id"];
+  EXPECT_TRUE(line["state"] == "published" || line["state"] == "held") << r.out;
+  EXPECT_EQ(query_text(url_, "SELECT kind FROM media WHERE id = '" + id + "'"), "video");
+  EXPECT_EQ(query_int(url_, "SELECT count(*) FROM renditions WHERE kind = 'video' AND mime = 'video/mp4' AND media_id = '" +
+                                id + "'"),
+            1);
+  EXPECT_EQ(query_int(url_, "SELECT count(*) FROM renditions WHERE kind = 'poster' AND media_id = '" + id + "'"), 1);
+  EXPECT_GE(query_int(url_, "SELECT count(*) FROM faces WHERE media_id = '" + id + "'"), 1);
+  EXPECT_EQ(query_int(url_, "SELECT count(*) FROM faces WHERE decision <> 'blur' AND media_id = '" + id + "'"), 0);
+  expect_processed_exactly_once({id});
+  EXPECT_EQ(d.terminate(), 0) << d.log_text();
+}
+
 TEST_F(VeildE2E, SigkillInTheMiddleOfJobsThenRestartProcessesEveryAcknowledgedUploadExactlyOnce) {
   test::ScratchDatabase db;
   REQUIRE_TEST_DB(db);

@@ -9,6 +9,8 @@
 // docs/models.md.
 #include "models/face_detector.h"
 
+#include "models/bgr_image.h"
+
 #include <algorithm>
 #include <cmath>
 #include <list>
@@ -258,17 +260,7 @@ const DetectorOptions& FaceDetector::options() const { return impl_->options; }
 std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
   std::vector<DetectedFace> result;
   if (image.empty()) return result;
-  if (image.depth() != CV_8U) throw ModelError("detect: the image must have 8-bit channels");
-  cv::Mat bgr;
-  if (image.channels() == 3) {
-    bgr = image;
-  } else if (image.channels() == 1) {
-    cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
-  } else if (image.channels() == 4) {
-    cv::cvtColor(image, bgr, cv::COLOR_BGRA2BGR);
-  } else {
-    throw ModelError("detect: unsupported channel count " + std::to_string(image.channels()));
-  }
+  const cv::Mat bgr = as_bgr8(image, "detect");
   const int W = bgr.cols, H = bgr.rows;
   std::vector<DetectionPass> passes = plan_detection_passes(W, H, impl_->options);
 

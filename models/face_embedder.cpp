@@ -1,6 +1,8 @@
 // Face embedding: 5-point similarity alignment, normalisation, cv::dnn forward, L2 norm.
 #include "models/face_embedder.h"
 
+#include "models/bgr_image.h"
+
 #include <cmath>
 
 #include <opencv2/core.hpp>
@@ -98,18 +100,7 @@ const EmbedderOptions& FaceEmbedder::options() const { return impl_->options; }
 
 Embedding FaceEmbedder::embed(const cv::Mat& image, const DetectedFace& face) {
   const EmbedderOptions& o = impl_->options;
-  if (image.empty()) throw ModelError("embed: empty image");
-  if (image.depth() != CV_8U) throw ModelError("embed: the image must have 8-bit channels");
-  cv::Mat bgr;
-  if (image.channels() == 3) {
-    bgr = image;
-  } else if (image.channels() == 1) {
-    cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
-  } else if (image.channels() == 4) {
-    cv::cvtColor(image, bgr, cv::COLOR_BGRA2BGR);
-  } else {
-    throw ModelError("embed: unsupported channel count " + std::to_string(image.channels()));
-  }
+  const cv::Mat bgr = as_bgr8(image, "embed");
 
   const auto src = has_landmarks(face) ? face.landmarks : landmarks_from_box(face.box);
   const cv::Mat m = similarity_transform(src, o.template_points);

@@ -1,7 +1,7 @@
 // Hash-chained audit rows: append under an advisory lock, verify by recomputing.
 #include "storage/audit_log.h"
 
-#include <sodium.h>
+#include "storage/originals_store.h"  // sha256_hex_of
 
 #include <cstdio>
 
@@ -20,14 +20,6 @@ std::string at_text(const std::string& column) {
   return buf;
 }
 
-std::string sha256_hex(const std::string& s) {
-  unsigned char d[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : d) out += {hex[c >> 4], hex[c & 15]};
-  return out;
-}
 
 // The hashed content: every column but id and hash, in a fixed, unambiguous layout.
 // `at` and `detail` are taken in PostgreSQL's own text form, so verify sees what append hashed.
@@ -57,7 +49,7 @@ std::int64_t append_audit(pqxx::transaction_base& tx, const AuditEntry& e) {
   const std::string at = norm["at"].as<std::string>();
   const std::string detail = norm["detail"].as<std::string>();
   const std::string child = e.child_id ? std::to_string(e.child_id) : "";
-  const std::string hash = sha256_hex(row_material(prev, at, e.actor, e.action, e.media_id, child, detail));
+  const std::string hash = sha256_hex_of(row_material(prev, at, e.actor, e.action, e.media_id, child, detail));
   return tx
       .exec_params1(
           "INSERT INTO audit (at, actor, action, media_id, child_id, detail, prev_hash, hash) "
@@ -80,7 +72,7 @@ AuditVerification verify_audit(pqxx::connection_base& db) {
       v = {false, v.rows, id, "prev_hash does not match the previous row's hash"};
       return v;
     }
-    const std::string expect = sha256_hex(row_material(prev, r[1].as<std::string>(), r[2].as<std::string>(),
+    const std::string expect = sha256_hex_of(row_material(prev, r[1].as<std::string>(), r[2].as<std::string>(),
                                                        r[3].as<std::string>(), r[4].as<std::string>(),
                                                        r[5].as<std::string>(), r[6].as<std::string>()));
     if (r[8].as<std::string>() != expect) {

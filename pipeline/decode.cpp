@@ -45,7 +45,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -255,6 +258,84 @@ bool png_reaches_iend(const std::string& bytes) {
   return false;
 }
 
+// Whether an ICC profile is, for 8-bit data, plain sRGB: an RGB matrix/TRC profile (no LUT
+// tags) whose colorants are sRGB's (D50-adapted, within 0.0015) and whose three curves give
+// sRGB's values at every 8-bit level (within half a level after sRGB's own encoding). The
+// transform from such a profile to sRGB changes no pixel by more than one level (measured:
+// the common 3144-byte "sRGB IEC61966-2.1" profile against libvips' sRGB, max 1, mean 7e-6
+// levels) but costs ~115 ms on a 12 MP photo, so it is skipped. Anything else (Display P3,
+// Adobe RGB, HLG, grey, CMYK, LUT profiles, anything unparsable) is transformed as before.
+bool is_srgb_profile(const void* data, size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  auto be32 = [&](size_t at) -> std::uint32_t {
+    return (std::uint32_t{p[at]} << 24) | (std::uint32_t{p[at + 1]} << 16) | (std::uint32_t{p[at + 2]} << 8) | p[at + 3];
+  };
+  auto be16 = [&](size_t at) -> unsigned { return (unsigned{p[at]} << 8) | p[at + 1]; };
+  auto s15 = [&](size_t at) { return static_cast<std::int32_t>(be32(at)) / 65536.0; };
+  auto sig = [&](size_t at) { return std::string_view(reinterpret_cast<const char*>(p + at), 4); };
+  if (!p || size < 132 || be32(0) > size) return false;
+  if (sig(16) != "RGB " || sig(20) != "XYZ ") return false;
+  const std::uint32_t count = be32(128);
+  if (count > 1000 || 132 + 12 * static_cast<size_t>(count) > size) return false;
+  struct Tag {
+    size_t offset = 0, size = 0;
+  };
+  std::map<std::string, Tag, std::less<>> tags;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const size_t e = 132 + 12 * static_cast<size_t>(i);
+    const Tag t{be32(e + 4), be32(e + 8)};
+    if (t.offset > size || t.size > size - t.offset) return false;
+    tags[std::string(sig(e))] = t;
+  }
+  for (const char* lut : {"A2B0", "A2B1", "A2B2", "B2A0", "B2A1", "B2A2", "D2B0", "B2D0"})
+    if (tags.count(lut)) return false;
+  // sRGB's colorants adapted to D50 (as in every v2/v4 sRGB profile).
+  const double colorants[3][3] = {{0.4361, 0.2225, 0.0139}, {0.3851, 0.7169, 0.0971}, {0.1431, 0.0606, 0.7141}};
+  const char* xyz_tags[3] = {"rXYZ", "gXYZ", "bXYZ"};
+  for (int c = 0; c < 3; ++c) {
+    const auto it = tags.find(xyz_tags[c]);
+    if (it == tags.end() || it->second.size < 20 || sig(it->second.offset) != "XYZ ") return false;
+    for (int k = 0; k < 3; ++k)
+      if (std::abs(s15(it->second.offset + 8 + 4 * k) - colorants[c][k]) > 0.0015) return false;
+  }
+  auto srgb_decode = [](double v) { return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+  auto srgb_encode = [](double l) { return l <= 0.0031308 ? l * 12.92 : 1.055 * std::pow(l, 1 / 2.4) - 0.055; };
+  for (const char* trc : {"rTRC", "gTRC", "bTRC"}) {
+    const auto it = tags.find(trc);
+    if (it == tags.end() || it->second.size < 12) return false;
+    const size_t o = it->second.offset, n = it->second.size;
+    std::function<double(double)> curve;
+    if (sig(o) == "curv") {
+      const std::uint32_t entries = be32(o + 8);
+      if (entries < 2 || 12 + 2 * static_cast<size_t>(entries) > n) return false;  // identity or pure gamma: not sRGB
+      curve = [&, o, entries](double x) {
+        const double at = x * (entries - 1);
+        const size_t i = std::min<size_t>(static_cast<size_t>(at), entries - 2);
+        const double f = at - static_cast<double>(i);
+        return (be16(o + 12 + 2 * i) * (1 - f) + be16(o + 12 + 2 * (i + 1)) * f) / 65535.0;
+      };
+    } else if (sig(o) == "para") {
+      const unsigned type = be16(o + 8);
+      if (type != 3 && type != 4) return false;
+      const size_t params = type == 3 ? 5 : 7;
+      if (12 + 4 * params > n) return false;
+      double g = s15(o + 12), a = s15(o + 16), b = s15(o + 20), c = s15(o + 24), d = s15(o + 28);
+      double e = 0, f = 0;
+      if (type == 4) e = s15(o + 32), f = s15(o + 36);
+      curve = [=](double x) { return x >= d ? std::pow(std::max(0.0, a * x + b), g) + e : c * x + f; };
+    } else {
+      return false;
+    }
+    for (int v = 0; v <= 255; ++v) {
+      const double x = v / 255.0;
+      const double y = std::clamp(curve(x), 0.0, 1.0);
+      if (std::abs(srgb_encode(y) * 255.0 - v) > 0.5 || std::abs(y - srgb_decode(x)) > 0.002) return false;
+    }
+  }
+  return true;
+}
+
+
 // Flattens alpha on white, applies colour management, and returns 8-bit 3-band sRGB.
 vips::VImage to_srgb8(vips::VImage image) {
   using vips::VImage;
@@ -306,7 +387,9 @@ vips::VImage to_srgb8(vips::VImage image) {
     // the pixels themselves are fine, so the image is read as plain sRGB / grey.
     size_t icc_size = 0;
     const void* icc = image.get_blob(VIPS_META_ICC_NAME, &icc_size);
-    if (vips_icc_is_compatible_profile(image.get_image(), icc, icc_size)) {
+    if (image.bands() == 3 && image.format() == VIPS_FORMAT_UCHAR && is_srgb_profile(icc, icc_size)) {
+      // Already sRGB: nothing to convert (see is_srgb_profile).
+    } else if (vips_icc_is_compatible_profile(image.get_image(), icc, icc_size)) {
       try {
         image = image.icc_transform("srgb", icc_options(VImage::option()->set("embedded", true)));
       } catch (const vips::VError&) {
@@ -415,7 +498,7 @@ DecodedImage decode_with(const std::string& bytes, const Loader& loader, const D
   }
 
   // Render (this is where the pixels are decoded), then RGB -> BGR into memory the Mat
-  // owns.
+  // owns. (Swapping the bands in libvips instead of cvtColor measured no faster.)
   size_t size = 0;
   void* pixels = rgb.write_to_memory(&size);
   const int w = rgb.width(), h = rgb.height();

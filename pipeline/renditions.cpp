@@ -11,9 +11,11 @@
 // centred square, at most thumb_size).
 // Each encoded rendition is opened again and refused if libvips finds EXIF, XMP, IPTC or
 // an ICC profile in it.
-// Resampling: vips thumbnail_image (box shrink then lanczos3 reduce). The thumbnails are
-// made from the display rendition when it is at least as large as the thumbnail, which is
-// much cheaper than shrinking the full-resolution image three times.
+// Resampling: OpenCV on the BGR pixels (shrink_image: a box filter by a whole factor, then
+// area or bilinear for the rest), then each result is converted to RGB and encoded with
+// libvips. libvips' thumbnail on an in-memory 12 MP image (no shrink-on-load there) cost
+// 250-400 ms against ~30 ms. The thumbnails are made from the display image when it is at
+// least as large as the thumbnail.
 #include "pipeline/renditions.h"
 
 #include <vips/vips8>
@@ -103,20 +105,53 @@ Rendition encode(const VImage& image, const std::string& kind, const RenditionOp
   return out;
 }
 
-// Fits `image` in box x box (or fills it and crops the centre), never upscaling.
-VImage fit(const VImage& image, int box, bool square) {
-  auto options = VImage::option()->set("height", box)->set("size", VIPS_SIZE_DOWN)->set("no_rotate", true);
-  if (square) options->set("crop", VIPS_INTERESTING_CENTRE);
-  VImage out = image.thumbnail_image(box, options);
-  if (square && out.width() != out.height()) {
-    // Smaller than the box on one side (no upscaling): the largest centred square.
-    const int side = std::min(out.width(), out.height());
-    out = out.crop((out.width() - side) / 2, (out.height() - side) / 2, side, side);
-  }
-  return out;
+// Encodes 8-bit BGR pixels (converted to RGB for libvips: a private, continuous copy that
+// carries nothing but these pixels).
+Rendition encode_bgr(const cv::Mat& bgr, const std::string& kind, const RenditionOptions& options) {
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  if (!rgb.isContinuous()) rgb = rgb.clone();
+  const VImage image =
+      VImage::new_from_memory(rgb.data, rgb.total() * rgb.elemSize(), rgb.cols, rgb.rows, 3, VIPS_FORMAT_UCHAR)
+          .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+  return encode(image, kind, options);
+}
+
+// The size of a width x height image fitted in box x box, never upscaled.
+cv::Size fitted_size(int width, int height, int box) {
+  const int longest = std::max(width, height);
+  if (longest <= box) return {width, height};
+  const double scale = static_cast<double>(box) / longest;
+  const int w = width >= height ? box : std::max(1, static_cast<int>(std::lround(width * scale)));
+  const int h = height > width ? box : std::max(1, static_cast<int>(std::lround(height * scale)));
+  return {w, h};
 }
 
 }  // namespace
+
+cv::Mat shrink_image(const cv::Mat& src, cv::Size size) {
+  if (size == src.size()) return src;
+  if (size.width > src.cols || size.height > src.rows || size.width < 1 || size.height < 1)
+    throw std::invalid_argument("shrink_image: the target must be smaller than the source");
+  // A box filter by a whole factor first (OpenCV's fast INTER_AREA path needs the source to be
+  // an exact multiple of the target: the last k-1 columns / rows at most are left out), then
+  // what remains, less than 2x.
+  const int k = std::min(src.cols / size.width, src.rows / size.height);
+  cv::Mat mid = src;
+  if (k >= 2) {
+    const cv::Size reduced(src.cols / k, src.rows / k);
+    cv::resize(src(cv::Rect(0, 0, reduced.width * k, reduced.height * k)), mid, reduced, 0, 0, cv::INTER_AREA);
+  }
+  if (mid.size() == size) return mid;
+  // Below 1.5x, bilinear samples every source pixel and aliases little (after the box filter
+  // there is little detail left to alias); above, the exact area average.
+  const double ratio = std::max(static_cast<double>(mid.cols) / size.width, static_cast<double>(mid.rows) / size.height);
+  cv::Mat out;
+  cv::resize(mid, out, size, 0, 0, ratio < 1.5 ? cv::INTER_LINEAR : cv::INTER_AREA);
+  return out;
+}
+
+cv::Mat fit_image(const cv::Mat& bgr, int box) { return shrink_image(bgr, fitted_size(bgr.cols, bgr.rows, box)); }
 
 std::vector<Rendition> make_renditions(const cv::Mat& bgr, const RenditionOptions& options) {
   if (bgr.empty() || bgr.type() != CV_8UC3) throw std::invalid_argument("make_renditions: expects a non-empty CV_8UC3 image");
@@ -127,27 +162,25 @@ std::vector<Rendition> make_renditions(const cv::Mat& bgr, const RenditionOption
     throw std::invalid_argument("make_renditions: sizes must be positive");
   ensure_vips_started();
 
-  // A private, continuous RGB copy of the pixels: the VImage refers to it (no metadata,
-  // nothing but these pixels) and it lives until the end of this function.
-  cv::Mat rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  if (!rgb.isContinuous()) rgb = rgb.clone();
-
   std::vector<Rendition> renditions;
   try {
-    VImage source = VImage::new_from_memory(rgb.data, rgb.total() * rgb.elemSize(), rgb.cols, rgb.rows, 3,
-                                            VIPS_FORMAT_UCHAR)
-                        .copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+    // Resampled with OpenCV on the BGR pixels (box filter by whole factors, then area or
+    // bilinear: see shrink_image), which is several times faster than libvips' thumbnail on
+    // an in-memory image; only the small results are converted for the encoder.
+    const cv::Mat display = fit_image(bgr, options.display_long_edge);
+    renditions.push_back(encode_bgr(display, "display", options));
 
-    // Rendered once into memory: encoded, then used as the thumbnails' source.
-    VImage display = fit(source, options.display_long_edge, false).copy_memory();
-    renditions.push_back(encode(display, "display", options));
-
-    const VImage& thumb_source =
-        std::max(display.width(), display.height()) >= options.thumb_size ? display : source;
-    renditions.push_back(encode(fit(thumb_source, options.thumb_size, false), "thumb", options));
-    if (options.square_thumb)
-      renditions.push_back(encode(fit(thumb_source, options.thumb_size, true), "thumb_square", options));
+    // The thumbnails come from the display image when it is at least as large.
+    const cv::Mat& thumb_source = std::max(display.cols, display.rows) >= options.thumb_size ? display : bgr;
+    renditions.push_back(encode_bgr(fit_image(thumb_source, options.thumb_size), "thumb", options));
+    if (options.square_thumb) {
+      // Fills thumb_size x thumb_size: the centred square, reduced (or, when smaller, kept).
+      const int side = std::min(thumb_source.cols, thumb_source.rows);
+      const cv::Mat square =
+          thumb_source(cv::Rect((thumb_source.cols - side) / 2, (thumb_source.rows - side) / 2, side, side));
+      const int target = std::min(side, options.thumb_size);
+      renditions.push_back(encode_bgr(shrink_image(square, cv::Size(target, target)), "thumb_square", options));
+    }
   } catch (const vips::VError& error) {
     std::string message = error.what();
     vips_error_clear();

@@ -29,4 +29,10 @@ struct Rendition {
 // Encodes the renditions of an 8-bit BGR image.
 std::vector<Rendition> make_renditions(const cv::Mat& bgr, const RenditionOptions& options);
 
+// The resampling the renditions use: `bgr` fitted in box x box (never upscaled; the image
+// itself, not a copy, when it already fits), and `src` reduced to `size` (no larger than
+// src). The photo runner uses them to make the display-size image once.
+cv::Mat fit_image(const cv::Mat& bgr, int box);
+cv::Mat shrink_image(const cv::Mat& src, cv::Size size);
+
 }  // namespace veil

@@ -27,7 +27,8 @@ namespace veil {
 
 namespace {
 
-int even(double v) { return std::max(2, static_cast<int>(std::lround(v / 2)) * 2); }
+// Even, rounded down (never upscaled), at least 2.
+int even(double v) { return std::max(2, static_cast<int>(std::floor(v / 2 + 1e-6)) * 2); }
 
 // Share of `face`'s area inside `region`.
 float share_inside(const Box& face, const Box& region) {

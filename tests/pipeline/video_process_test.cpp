@@ -131,12 +131,18 @@ bool on_flat_paint(const cv::Mat& frame, const Box& box) {
 
 // Runs the detector on every frame of `path` at full size; returns the frames with a face
 // that is not on flat paint.
-std::vector<int> frames_with_faces(const std::string& path, int* frames = nullptr) {
+std::vector<int> frames_with_faces(const std::string& path, int* frames = nullptr, int every = 1) {
   VideoReader reader(path);
   std::vector<int> found;
   cv::Mat frame;
   int n = 0;
-  while (reader.read(frame)) {
+  while (true) {
+    if (n % every != 0) {
+      if (!reader.skip()) break;
+      ++n;
+      continue;
+    }
+    if (!reader.read(frame)) break;
     for (const DetectedFace& f : detector().detect(frame)) {
       if (!on_flat_paint(frame, f.box)) {
         found.push_back(n);
@@ -199,10 +205,10 @@ TEST(VideoProcess, ChildClipIsBlurredInEveryFrame) {
   EXPECT_FALSE(r.poster.empty());
   EXPECT_EQ(r.poster.cols, 512);
 
-  // The input has the child's face in (nearly) every frame; the output in none.
+  // The input has the child's face in (nearly) every frame (every 5th looked at); the output in none.
   int frames = 0;
-  const auto before_faces = frames_with_faces(test::testdata(kChild), &frames);
-  EXPECT_GT(before_faces.size(), 200u);
+  const auto before_faces = frames_with_faces(test::testdata(kChild), &frames, 5);
+  EXPECT_GT(before_faces.size(), 40u);
   const auto after_faces = frames_with_faces(out, &frames);
   EXPECT_EQ(frames, 225);
   EXPECT_TRUE(after_faces.empty()) << "faces visible in frames " << describe(after_faces);
@@ -236,7 +242,9 @@ TEST(VideoProcess, OutputIsH264AacFaststartMp4WithoutInputMetadata) {
   const std::string out = tmp.path() + "/child.mp4";
   BlurAll judge;
   VideoOptions options = fast_options();
-  options.verify = false;
+  options.verify = false;  // the format is what is looked at here
+  options.recheck = false;
+  options.detect_stride = 5;
   const VideoResult r = process_video(test::testdata(kChild), out, detector(), nullptr, judge, options);
   EXPECT_TRUE(r.has_audio);
   EXPECT_TRUE(r.audio_copied);
@@ -289,6 +297,8 @@ TEST(VideoProcess, LargeVideoIsScaledToTheOutputLimit) {
   VideoOptions options = fast_options();
   options.max_long_edge = 960;
   options.verify = false;
+  options.recheck = false;
+  options.detect_stride = 4;
   const VideoResult r = process_video(test::testdata(kWalkers), out, detector(), nullptr, judge, options);
   EXPECT_EQ(r.width, 960);
   EXPECT_EQ(r.height, 540);
@@ -316,7 +326,7 @@ TEST(VideoProcess, KeepAllLeavesFacesVisible) {
     EXPECT_NE(r.hold_reason.find("verification"), std::string::npos) << r.hold_reason;
   }
   int frames = 0;
-  EXPECT_GT(frames_with_faces(out, &frames).size(), 200u);
+  EXPECT_GT(frames_with_faces(out, &frames, 5).size(), 40u);  // every 5th frame looked at
 }
 
 TEST(VideoProcess, RecognisesOncePerTrackAndHoldsWhenTheJudgeSays) {
@@ -324,13 +334,16 @@ TEST(VideoProcess, RecognisesOncePerTrackAndHoldsWhenTheJudgeSays) {
   const std::string out = tmp.path() + "/child.mp4";
   Recording judge;
   judge.hold = true;
-  const VideoResult r = process_video(test::testdata(kChild), out, detector(), &embedder(), judge, fast_options());
+  VideoOptions options = fast_options();
+  options.detect_stride = 3;
+  options.verify = false;
+  const VideoResult r = process_video(test::testdata(kChild), out, detector(), &embedder(), judge, options);
   ASSERT_EQ(judge.seen.size(), r.tracks.size());  // one judgement per track
   // The child's track: long, large face, embedded from several views.
   const auto longest = std::max_element(r.tracks.begin(), r.tracks.end(), [](const VideoTrack& a, const VideoTrack& b) {
     return a.detections < b.detections;
   });
-  EXPECT_GT(longest->detections, 50);
+  EXPECT_GT(longest->detections, 40);
   EXPECT_EQ(longest->embeddings, 3);
   const Embedding& e = judge.seen[static_cast<std::size_t>(longest - r.tracks.begin())];
   ASSERT_EQ(e.size(), 128u);
@@ -418,6 +431,38 @@ TEST(VideoProcess, TruncatedFaststartFileIsRefusedForItsDecodeErrors) {
   const std::string half = tmp.path() + "/half.mp4";
   std::ofstream(half, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
   EXPECT_EQ(refusal(half, options, tmp.path() + "/out.mp4"), VideoErrorKind::corrupt);
+}
+
+TEST(VideoProcess, UnusualInputIsNormalised) {
+  // Odd picture size, 4:4:4 FFV1 in Matroska with PCM sound; 10-bit H.264 in MP4.
+  test::TempDir tmp;
+  const std::string odd = tmp.path() + "/odd.mkv", ten = tmp.path() + "/ten.mp4";
+  auto r1 = test::run_command("ffmpeg -nostdin -v error -y -i '" + test::testdata(kFiveFrames) +
+                              "' -f lavfi -i sine=frequency=440:duration=0.3 -vf scale=323:181,format=yuv444p "
+                              "-c:v ffv1 -c:a pcm_s16le -shortest '" + odd + "'");
+  ASSERT_EQ(r1.exit_code, 0) << r1.err;
+  auto r2 = test::run_command("ffmpeg -nostdin -v error -y -i '" + test::testdata(kFiveFrames) +
+                              "' -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le '" + ten + "'");
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+
+  BlurAll judge;
+  const VideoResult a = process_video(odd, tmp.path() + "/odd.mp4", detector(), nullptr, judge, fast_options());
+  EXPECT_EQ(a.width, 322);  // even, rounded down: never upscaled
+  EXPECT_EQ(a.height, 180);
+  EXPECT_EQ(a.frames, 5);
+  EXPECT_TRUE(a.has_audio);
+  EXPECT_FALSE(a.audio_copied);  // PCM re-encoded to AAC
+  const VideoInfo ai = probe_video(tmp.path() + "/odd.mp4", LimitsConfig{});
+  EXPECT_EQ(ai.pixel_format, "yuv420p");
+  EXPECT_EQ(ai.audio_codec, "aac");
+  EXPECT_EQ(ai.width, 322);
+
+  const VideoResult b = process_video(ten, tmp.path() + "/ten.mp4", detector(), nullptr, judge, fast_options());
+  EXPECT_EQ(b.frames, 5);
+  EXPECT_EQ(b.input.pixel_format, "yuv420p10le");
+  EXPECT_EQ(probe_video(tmp.path() + "/ten.mp4", LimitsConfig{}).pixel_format, "yuv420p");
+  EXPECT_FALSE(b.tracks.empty());
+  EXPECT_GT(b.redacted_regions, 0);
 }
 
 // Copies `in` to `out` (streams copied, no re-encoding) with a display matrix on the video

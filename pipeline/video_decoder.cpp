@@ -58,9 +58,11 @@ double VideoDecoder::seconds_of(const AVFrame* frame, std::int64_t index) const 
 }
 
 void VideoDecoder::count_missing_frames() {
-  // The container index announced more pictures than came out: a truncated file.
-  if (video_->nb_frames > 0 && frames_ < video_->nb_frames)
-    errors_ += static_cast<int>(std::min<std::int64_t>(video_->nb_frames - frames_, 1 << 30));
+  // The container index announced more pictures than came out: a truncated file. Packets
+  // an edit list cuts (flagged discard) never become pictures and are not missing.
+  const std::int64_t expected = video_->nb_frames - discarded_;
+  if (video_->nb_frames > 0 && frames_ < expected)
+    errors_ += static_cast<int>(std::min<std::int64_t>(expected - frames_, 1 << 30));
 }
 
 AVFrame* VideoDecoder::deliver(AVFrame* frame) {
@@ -131,6 +133,7 @@ AVFrame* VideoDecoder::next() {
     }
     if (packet_->stream_index == video_->index) {
       if (packet_->flags & AV_PKT_FLAG_CORRUPT) ++errors_;
+      if (packet_->flags & AV_PKT_FLAG_DISCARD) ++discarded_;
       ret = avcodec_send_packet(codec_.get(), packet_.get());
       if (ret < 0 && ret != AVERROR(EAGAIN)) ++errors_;
     } else if (audio_ && packet_->stream_index == audio_->index && on_audio) {

@@ -85,6 +85,7 @@ class VideoDecoder {
   std::int64_t start_time_ = 0;
   double fps_ = 0;
   std::int64_t frames_ = 0;
+  std::int64_t discarded_ = 0;  // video packets an edit list cuts
   int errors_ = 0;
   int width_ = 0, height_ = 0;
   bool flushed_ = false;

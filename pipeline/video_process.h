@@ -25,7 +25,8 @@
 //    per frame is a few boxes per detected face (tens of bytes).
 //  - The detector, embedder and judge are used from one thread at a time (the detector
 //    from pass 1's / pass 3's worker thread, the embedder from pass 1's worker, the judge
-//    from the calling thread), never concurrently.
+//    from the calling thread), never concurrently. Pass 2's re-check makes its own
+//    FaceDetector from detector.options() (threshold lowered by recheck_margin).
 #pragma once
 
 #include <cstdint>

@@ -68,11 +68,17 @@ Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options) {
     const int ch = std::max(1, std::min(static_cast<int>(std::lround(cells * static_cast<double>(h) / w)), h));
     cv::Mat small;
     cv::resize(roi, small, cv::Size(cw, ch), 0, 0, cv::INTER_AREA);
-    cv::resize(small, painted, roi.size(), 0, 0, cv::INTER_NEAREST);
-    // Blur with a sigma of about one cell: cell edges and the dark eye band melt into a
-    // smooth blob that neither a person nor a face detector reads as a face.
-    const double sigma = std::max(1.0, kBlurSigmaCells * static_cast<double>(w) / cw);
-    cv::GaussianBlur(painted, painted, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+    // Blur with a sigma of about 1.5 cells: cell edges and the dark eye band melt into a
+    // smooth blob that neither a person nor a face detector reads as a face. The blur runs
+    // on the cells drawn kCellPx pixels wide, then is scaled to the region: the same picture
+    // as blurring at full size, at a cost that does not grow with the face (a 400 px face
+    // took 2 s with a full-size Gaussian).
+    constexpr int kCellPx = 8;
+    cv::Mat cells_img;
+    cv::resize(small, cells_img, cv::Size(cw * kCellPx, ch * kCellPx), 0, 0, cv::INTER_NEAREST);
+    const double sigma = kBlurSigmaCells * kCellPx;
+    cv::GaussianBlur(cells_img, cells_img, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+    cv::resize(cells_img, painted, roi.size(), 0, 0, cv::INTER_LINEAR);
     // Flatten what contrast is left towards the colour around the face (the corners of the
     // region, outside the ellipse), so that the patch does not stay a skin-coloured,
     // head-shaped blob that a face detector still takes for a face.

@@ -227,7 +227,7 @@ PhotoResult PhotoPipeline::process(const std::string& bytes, FaceJudge& judge) {
     image = decode_image(bytes, options_.limits);
   } catch (const DecodeError& e) {
     result.outcome = "rejected";
-    result.reason = std::string(to_string(e.kind())) + ": " + e.what();
+    result.reason = e.what();  // already "<kind>: <what happened>"
     return finish();
   }
   result.width = image.bgr.cols;

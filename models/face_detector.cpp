@@ -82,26 +82,6 @@ int tile_origin(int i, int n, int length, int tile) {
   return static_cast<int>(std::lround(static_cast<double>(i) * (length - tile) / (n - 1)));
 }
 
-// `src` reduced to `size`. Averaging (INTER_AREA) when shrinking by 2x or more, but OpenCV's
-// INTER_AREA is only fast for whole factors (a 12 MP photo to 0.48: ~55 ms against ~5 ms for
-// 1/2), so the box filter by the whole factor k goes first (on the largest multiple of k: the
-// last k-1 columns and rows at most are left out, under a pixel once mapped back), then
-// what remains, below 2x: bilinear below 1.5x (little left to alias after the box filter),
-// area above.
-cv::Mat shrink(const cv::Mat& src, cv::Size size) {
-  const int k = std::min(src.cols / size.width, src.rows / size.height);
-  cv::Mat mid = src;
-  if (k >= 2) {
-    const cv::Size reduced(src.cols / k, src.rows / k);
-    cv::resize(src(cv::Rect(0, 0, reduced.width * k, reduced.height * k)), mid, reduced, 0, 0, cv::INTER_AREA);
-  }
-  if (mid.size() == size) return mid;
-  const double ratio = std::max(static_cast<double>(mid.cols) / size.width, static_cast<double>(mid.rows) / size.height);
-  cv::Mat out;
-  cv::resize(mid, out, size, 0, 0, ratio < 1.5 ? cv::INTER_LINEAR : cv::INTER_AREA);
-  return out;
-}
-
 struct Candidate {
   DetectedFace face;
   bool at_tile_edge = false;  // touches an inner tile edge: maybe a partial face
@@ -301,7 +281,7 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
     } else if (pass.scale > 1.0) {
       cv::resize(bgr, scaled, size, 0, 0, cv::INTER_LINEAR);
     } else {
-      scaled = shrink(finer.empty() ? bgr : finer, size);
+      scaled = shrink_to(finer.empty() ? bgr : finer, size);
     }
     if (pass.scale <= 1.0) finer = scaled;
     if (pass.pad > 0) {

@@ -18,6 +18,8 @@
 // least as large as the thumbnail.
 #include "pipeline/renditions.h"
 
+#include "models/bgr_image.h"
+
 #include <vips/vips8>
 
 #include <algorithm>
@@ -133,22 +135,7 @@ cv::Mat shrink_image(const cv::Mat& src, cv::Size size) {
   if (size == src.size()) return src;
   if (size.width > src.cols || size.height > src.rows || size.width < 1 || size.height < 1)
     throw std::invalid_argument("shrink_image: the target must be smaller than the source");
-  // A box filter by a whole factor first (OpenCV's fast INTER_AREA path needs the source to be
-  // an exact multiple of the target: the last k-1 columns / rows at most are left out), then
-  // what remains, less than 2x.
-  const int k = std::min(src.cols / size.width, src.rows / size.height);
-  cv::Mat mid = src;
-  if (k >= 2) {
-    const cv::Size reduced(src.cols / k, src.rows / k);
-    cv::resize(src(cv::Rect(0, 0, reduced.width * k, reduced.height * k)), mid, reduced, 0, 0, cv::INTER_AREA);
-  }
-  if (mid.size() == size) return mid;
-  // Below 1.5x, bilinear samples every source pixel and aliases little (after the box filter
-  // there is little detail left to alias); above, the exact area average.
-  const double ratio = std::max(static_cast<double>(mid.cols) / size.width, static_cast<double>(mid.rows) / size.height);
-  cv::Mat out;
-  cv::resize(mid, out, size, 0, 0, ratio < 1.5 ? cv::INTER_LINEAR : cv::INTER_AREA);
-  return out;
+  return shrink_to(src, size);
 }
 
 cv::Mat fit_image(const cv::Mat& bgr, int box) { return shrink_image(bgr, fitted_size(bgr.cols, bgr.rows, box)); }

@@ -95,7 +95,7 @@ std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, con
   // scale (where the first pass saw faces of this size; coarser only when twice the painted
   // region would not fit in kCropSide detector pixels). A look that an earlier square already
   // covers (with a quarter of the region to spare) at about the same scale is skipped. With a
-  // one-pass plan (images up to about 640 px) the whole-image pass above already repeats the
+  // one-pass plan (default mode: long edge up to 768 px) the whole-image pass above repeats the
   // first pass entirely.
   double finest = 0;
   for (const auto& p : plan) finest = std::max(finest, p.scale);

@@ -58,8 +58,8 @@ struct PhotoResult {
 // redacted image that the account of its faces does not explain, with two kinds of passes
 // of the detector (same model, threshold and mode as the first pass):
 //  - the whole image at the first pass's coarse scale (base_long_edge, with the black
-//    border), for large faces and gross failures anywhere (images up to about 640 px have
-//    a one-pass plan: the first pass is then repeated entirely);
+//    border), for large faces and gross failures anywhere (a one-pass plan, as for images up
+//    to 768 px in default mode, is then repeated entirely);
 //  - when the first pass had finer passes: around every face judged blur, a square of
 //    twice its painted region, shown to the detector as kCropSide x kCropSide pixels at the
 //    first pass's finest scale (coarser only for faces whose square would not fit; such a

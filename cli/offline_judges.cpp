@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "config/config.h"
+#include "models/bgr_image.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "pipeline/consent_judge.h"
@@ -31,6 +32,8 @@ FaceJudgement BlurAllJudge::judge(const Embedding&) {
 }
 
 namespace {
+
+constexpr int kGalleryLongEdge = 800;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -63,7 +66,14 @@ std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, Fa
     } catch (const DecodeError& e) {
       throw std::runtime_error("gallery photo " + path.string() + ": " + e.what());
     }
-    auto faces = detector.detect(image.bgr);
+    // Reference photos show one large face: at most kGalleryLongEdge pixels are plenty, and
+    // detection on the full photo cost most of a `veil process` call.
+    cv::Mat pixels = image.bgr;
+    const int long_edge = std::max(pixels.cols, pixels.rows);
+    if (long_edge > kGalleryLongEdge)
+      pixels = shrink_to(pixels, cv::Size(std::max(1, pixels.cols * kGalleryLongEdge / long_edge),
+                                          std::max(1, pixels.rows * kGalleryLongEdge / long_edge)));
+    auto faces = detector.detect(pixels);
     if (faces.empty()) throw std::runtime_error("gallery photo " + path.string() + " has no face");
     const auto largest = std::max_element(faces.begin(), faces.end(),
                                           [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
@@ -72,7 +82,7 @@ std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, Fa
     t.id = static_cast<std::int64_t>(templates.size() + 1);
     t.child_id = it->second;
     t.child_name = child;
-    t.embedding = embedder.embed(image.bgr, *largest);
+    t.embedding = embedder.embed(pixels, *largest);
     templates.push_back(std::move(t));
   }
   if (templates.empty())

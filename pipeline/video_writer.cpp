@@ -233,6 +233,17 @@ void Mp4Writer::drain_audio(bool flush) {
 void Mp4Writer::encode_audio_fifo(bool flush) {
   AVCodecContext* enc = audio_enc_.get();
   const int frame_size = enc->frame_size > 0 ? enc->frame_size : 1024;
+  // Muxes every AAC packet the encoder has ready.
+  auto drain = [&] {
+    while (true) {
+      const int ret = avcodec_receive_packet(enc, packet_.get());
+      if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
+      check(ret, "AAC encoding failed");
+      av_packet_rescale_ts(packet_.get(), enc->time_base, audio_out_->time_base);
+      packet_->stream_index = audio_out_->index;
+      mux(packet_.get());
+    }
+  };
   while (av_audio_fifo_size(fifo_.get()) >= frame_size || (flush && av_audio_fifo_size(fifo_.get()) > 0)) {
     const int n = std::min(frame_size, av_audio_fifo_size(fifo_.get()));
     AVFrame* f = audio_out_frame_.get();
@@ -246,25 +257,11 @@ void Mp4Writer::encode_audio_fifo(bool flush) {
     f->pts = audio_next_pts_;
     audio_next_pts_ += n;
     check(avcodec_send_frame(enc, f), "AAC encoding failed");
-    while (true) {
-      const int ret = avcodec_receive_packet(enc, packet_.get());
-      if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
-      check(ret, "AAC encoding failed");
-      av_packet_rescale_ts(packet_.get(), enc->time_base, audio_out_->time_base);
-      packet_->stream_index = audio_out_->index;
-      mux(packet_.get());
-    }
+    drain();
   }
   if (flush) {
     check(avcodec_send_frame(enc, nullptr), "AAC encoding failed");
-    while (true) {
-      const int ret = avcodec_receive_packet(enc, packet_.get());
-      if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) break;
-      check(ret, "AAC encoding failed");
-      av_packet_rescale_ts(packet_.get(), enc->time_base, audio_out_->time_base);
-      packet_->stream_index = audio_out_->index;
-      mux(packet_.get());
-    }
+    drain();
   }
 }
 

@@ -56,42 +56,53 @@ Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options) {
   if (w <= 0 || h <= 0) return region;
   cv::Mat roi = bgr(cv::Rect(x, y, w, h));
 
-  cv::Mat painted;
-  if (options.style == RedactionStyle::solid) {
-    painted = cv::Mat(roi.size(), roi.type(), cv::Scalar(128, 128, 128));
-  } else {
-    // Pixelate: average down to at most `cells` cells across, so no detail finer than a
-    // cell survives; then blur the cell edges so the result is not a mosaic that could be
-    // matched. Averaging is lossy: nothing of the original detail can be recovered.
-    const int cells = std::max(2, options.cells);
-    const int cw = std::max(1, std::min(cells, w));
-    const int ch = std::max(1, std::min(static_cast<int>(std::lround(cells * static_cast<double>(h) / w)), h));
-    cv::Mat small;
-    cv::resize(roi, small, cv::Size(cw, ch), 0, 0, cv::INTER_AREA);
-    // Blur with a sigma of about 1.5 cells: cell edges and the dark eye band melt into a
-    // smooth blob that neither a person nor a face detector reads as a face. The blur runs
-    // on the cells drawn kCellPx pixels wide, then is scaled to the region: the same picture
-    // as blurring at full size, at a cost that does not grow with the face (a 400 px face
-    // took 2 s with a full-size Gaussian).
-    constexpr int kCellPx = 8;
-    cv::Mat cells_img;
-    cv::resize(small, cells_img, cv::Size(cw * kCellPx, ch * kCellPx), 0, 0, cv::INTER_NEAREST);
-    const double sigma = kBlurSigmaCells * kCellPx;
-    cv::GaussianBlur(cells_img, cells_img, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
-    cv::resize(cells_img, painted, roi.size(), 0, 0, cv::INTER_LINEAR);
-    // Flatten what contrast is left towards the colour around the face (the corners of the
-    // region, outside the ellipse), so that the patch does not stay a skin-coloured,
-    // head-shaped blob that a face detector still takes for a face.
-    cv::Mat ring = cv::Mat(roi.size(), CV_8UC1, cv::Scalar(255));
-    cv::ellipse(ring, cv::Point(w / 2, h / 2), cv::Size(std::max(1, w / 2), std::max(1, h / 2)), 0, 0, 360,
-                cv::Scalar(0), cv::FILLED);
-    const cv::Scalar mean = cv::countNonZero(ring) > 0 ? cv::mean(roi, ring) : cv::mean(painted);
-    cv::addWeighted(painted, 1.0 - kFlatten, cv::Mat(painted.size(), painted.type(), mean), kFlatten, 0, painted);
-  }
   // Elliptical mask filling the region; the area outside the ellipse is left as it was.
   cv::Mat mask = cv::Mat::zeros(roi.size(), CV_8UC1);
   cv::ellipse(mask, cv::Point(w / 2, h / 2), cv::Size(std::max(1, w / 2), std::max(1, h / 2)), 0, 0, 360,
               cv::Scalar(255), cv::FILLED);
+  if (options.style == RedactionStyle::solid) {
+    roi.setTo(cv::Scalar(128, 128, 128), mask);
+    return region;
+  }
+  // Pixelate: average down to at most `cells` cells across, so no detail finer than a cell
+  // survives; then blur the cell edges so the result is not a mosaic that could be matched.
+  // Averaging is lossy: nothing of the original detail can be recovered.
+  const int cells = std::max(2, options.cells);
+  const int cw = std::max(1, std::min(cells, w));
+  const int ch = std::max(1, std::min(static_cast<int>(std::lround(cells * static_cast<double>(h) / w)), h));
+  // The region is first averaged down to at most kLookPx across (the mean of each cell, and
+  // of the surroundings below, need no finer detail), which keeps large faces cheap.
+  constexpr int kLookPx = 96;
+  const double f = std::min(1.0, static_cast<double>(kLookPx) / std::max(w, h));
+  cv::Mat look = roi, look_mask = mask;
+  if (f < 1.0) {
+    const cv::Size size(std::max(cw, static_cast<int>(std::lround(w * f))),
+                        std::max(ch, static_cast<int>(std::lround(h * f))));
+    cv::resize(roi, look, size, 0, 0, cv::INTER_AREA);
+    cv::resize(mask, look_mask, size, 0, 0, cv::INTER_NEAREST);
+  }
+  cv::Mat small;
+  cv::resize(look, small, cv::Size(cw, ch), 0, 0, cv::INTER_AREA);
+  // Blur with a sigma of about 1.5 cells: cell edges and the dark eye band melt into a smooth
+  // blob that neither a person nor a face detector reads as a face. All of this runs on the
+  // cells drawn kCellPx pixels wide and is scaled to the region once at the end: the same
+  // picture as working at full size (scaling is linear, so flattening commutes with it), at a
+  // cost that does not grow with the face (a 400 px face took 2 s with a full-size Gaussian).
+  constexpr int kCellPx = 3;
+  cv::Mat cells_img;
+  cv::resize(small, cells_img, cv::Size(cw * kCellPx, ch * kCellPx), 0, 0, cv::INTER_NEAREST);
+  const double sigma = kBlurSigmaCells * kCellPx;
+  cv::GaussianBlur(cells_img, cells_img, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+  // Flatten what contrast is left towards the colour around the face (the corners of the
+  // region, outside the ellipse), so that the patch does not stay a skin-coloured,
+  // head-shaped blob that a face detector still takes for a face.
+  cv::Mat ring;
+  cv::bitwise_not(look_mask, ring);
+  const cv::Scalar around = cv::countNonZero(ring) > 0 ? cv::mean(look, ring) : cv::mean(cells_img);
+  cv::addWeighted(cells_img, 1.0 - kFlatten, cv::Mat(cells_img.size(), cells_img.type(), around), kFlatten, 0,
+                  cells_img);
+  cv::Mat painted;
+  cv::resize(cells_img, painted, roi.size(), 0, 0, cv::INTER_LINEAR);
   painted.copyTo(roi, mask);
   return region;
 }

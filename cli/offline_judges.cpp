@@ -1,7 +1,10 @@
 // Offline judges for `veil process`.
 #include "cli/offline_judges.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -33,7 +36,8 @@ FaceJudgement BlurAllJudge::judge(const Embedding&) {
 
 namespace {
 
-constexpr int kGalleryLongEdge = 800;
+// Reference photos show one large face: at this size the detector's plan is one pass.
+constexpr int kGalleryLongEdge = 640;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -60,20 +64,23 @@ std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, Fa
     const auto underscore = stem.find('_');
     if (underscore == std::string::npos || underscore == 0) continue;  // not CHILD_*.ext
     const std::string child = stem.substr(0, underscore);
+    const auto t0 = std::chrono::steady_clock::now();
     DecodedImage image;
     try {
       image = decode_image(slurp(path.string()), decode_limits(config));
     } catch (const DecodeError& e) {
       throw std::runtime_error("gallery photo " + path.string() + ": " + e.what());
     }
-    // Reference photos show one large face: at most kGalleryLongEdge pixels are plenty, and
-    // detection on the full photo cost most of a `veil process` call.
+    // At most kGalleryLongEdge pixels are plenty; detection on the full photo cost most of a
+    // `veil process` call.
     cv::Mat pixels = image.bgr;
     const int long_edge = std::max(pixels.cols, pixels.rows);
     if (long_edge > kGalleryLongEdge)
       pixels = shrink_to(pixels, cv::Size(std::max(1, pixels.cols * kGalleryLongEdge / long_edge),
                                           std::max(1, pixels.rows * kGalleryLongEdge / long_edge)));
+    const auto t1 = std::chrono::steady_clock::now();
     auto faces = detector.detect(pixels);
+    const auto t2 = std::chrono::steady_clock::now();
     if (faces.empty()) throw std::runtime_error("gallery photo " + path.string() + " has no face");
     const auto largest = std::max_element(faces.begin(), faces.end(),
                                           [](const auto& a, const auto& b) { return a.box.area() < b.box.area(); });
@@ -83,6 +90,10 @@ std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, Fa
     t.child_id = it->second;
     t.child_name = child;
     t.embedding = embedder.embed(pixels, *largest);
+    const auto t3 = std::chrono::steady_clock::now();
+    auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    spdlog::debug("gallery {}: decode {:.1f} detect {:.1f} embed {:.1f} ms", path.filename().string(), ms(t0, t1),
+                  ms(t1, t2), ms(t2, t3));
     templates.push_back(std::move(t));
   }
   if (templates.empty())

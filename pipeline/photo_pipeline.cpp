@@ -207,7 +207,31 @@ PhotoPipeline::PhotoPipeline(FaceDetector& detector, FaceEmbedder& embedder, Pho
 
 PhotoPipeline::~PhotoPipeline() = default;
 
+PhotoResult PhotoPipeline::rejected(const DecodeError& error) {
+  PhotoResult result;
+  result.outcome = "rejected";
+  result.reason = error.what();  // already "<kind>: <what happened>"
+  return result;
+}
+
 PhotoResult PhotoPipeline::process(const std::string& bytes, FaceJudge& judge) {
+  const auto started = std::chrono::steady_clock::now();
+  DecodedImage image;
+  try {
+    image = decode_image(bytes, options_.limits);
+  } catch (const DecodeError& e) {
+    PhotoResult result = rejected(e);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  }
+  spdlog::debug("photo: decode {:.1f} ms",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+  PhotoResult result = process(std::move(image), judge);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
   const auto started = std::chrono::steady_clock::now();
   PhotoResult result;
   auto finish = [&]() -> PhotoResult& {
@@ -222,18 +246,9 @@ PhotoResult PhotoPipeline::process(const std::string& bytes, FaceJudge& judge) {
     lap = now;
   };
 
-  DecodedImage image;
-  try {
-    image = decode_image(bytes, options_.limits);
-  } catch (const DecodeError& e) {
-    result.outcome = "rejected";
-    result.reason = e.what();  // already "<kind>: <what happened>"
-    return finish();
-  }
   result.width = image.bgr.cols;
   result.height = image.bgr.rows;
   result.format = image.format;
-  stage("decode");
 
   try {
     const auto detected = detector_.detect(image.bgr);

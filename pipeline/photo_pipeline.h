@@ -98,6 +98,11 @@ class PhotoPipeline {
   PhotoPipeline(FaceDetector& detector, FaceEmbedder& embedder, PhotoOptions options);
   ~PhotoPipeline();
   PhotoResult process(const std::string& bytes, FaceJudge& judge);
+  // The same from an image decoded beforehand (with decode_image and these options' limits),
+  // so that a caller can decode while its models load.
+  PhotoResult process(DecodedImage image, FaceJudge& judge);
+  // The result for a photo that did not decode: "rejected" with the decoder's reason.
+  static PhotoResult rejected(const DecodeError& error);
 
  private:
   FaceDetector& detector_;

@@ -136,6 +136,33 @@ TEST_F(PhotoPipelineTest, UndecodableInputIsRejectedWithoutRenditions) {
   EXPECT_TRUE(truncated.renditions.empty());
 }
 
+TEST_F(PhotoPipelineTest, ADecodedImageGivesTheSameResultAsItsBytes) {
+  // veil process decodes while its models load, then hands the pipeline the decoded image.
+  const std::string bytes = test::read_file(test::testdata("detection/unannotated/deepface_selfie-many-people.jpg"));
+  FixedJudge judge(Decision::blur);
+  const PhotoResult from_bytes = run(bytes, judge);
+  PhotoPipeline pipeline(*detector_, *embedder_, *options_);
+  const PhotoResult from_image = pipeline.process(decode_image(bytes, options_->limits), judge);
+  EXPECT_EQ(from_image.outcome, from_bytes.outcome);
+  EXPECT_EQ(from_image.width, from_bytes.width);
+  EXPECT_EQ(from_image.format, "jpeg");
+  ASSERT_EQ(from_image.faces.size(), from_bytes.faces.size());
+  for (std::size_t i = 0; i < from_image.faces.size(); ++i)
+    EXPECT_EQ(from_image.faces[i].painted_region.x, from_bytes.faces[i].painted_region.x);
+  ASSERT_EQ(from_image.renditions.size(), from_bytes.renditions.size());
+  EXPECT_EQ(from_image.renditions[0].bytes, from_bytes.renditions[0].bytes);
+
+  try {
+    decode_image("this is not an image", options_->limits);
+    FAIL() << "random bytes decoded";
+  } catch (const DecodeError& e) {
+    const PhotoResult r = PhotoPipeline::rejected(e);
+    EXPECT_EQ(r.outcome, "rejected");
+    EXPECT_EQ(r.reason.rfind("unsupported", 0), 0u) << r.reason;
+    EXPECT_TRUE(r.renditions.empty());
+  }
+}
+
 TEST_F(PhotoPipelineTest, AJudgeThatThrowsHoldsTheItemWithoutRenditions) {
   ThrowingJudge judge;
   const PhotoResult r = run(test::read_file(test::testdata("faces/George_W_Bush/George_W_Bush_0001.jpg")), judge);

@@ -115,7 +115,7 @@ std::vector<DetectionPass> plan_detection_passes(int width, int height, const De
   passes.back().mirrored = mirror;
   {
     DetectionPass& b = passes.back();
-    b.pad = static_cast<int>(std::lround(kBorderPad * std::max(b.input_width, b.input_height)));
+    b.pad = o.edge_border ? static_cast<int>(std::lround(kBorderPad * std::max(b.input_width, b.input_height))) : 0;
     const DetectionPass padded = make_pass(b.input_width + 2 * b.pad, b.input_height + 2 * b.pad, 1.0, tile);
     b.tiles_x = padded.tiles_x, b.tiles_y = padded.tiles_y;
     b.tile_width = padded.tile_width, b.tile_height = padded.tile_height;

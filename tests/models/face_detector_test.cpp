@@ -192,6 +192,27 @@ TEST(ModelFaceDetector, DefaultPlanFor12MegapixelsStaysWithinItsBudget) {
   EXPECT_LE(smallest_planned_face(passes), 36.f);  // faces down to ~33 px in a 12 MP photo
 }
 
+TEST(ModelFaceDetector, EdgeBorderFramesOnlyTheWholeImagePassAndCanBeTurnedOff) {
+  // A video frame scaled to 640x360 is one pass; the border adds 1/8 of the long edge per side.
+  const auto framed = plan_detection_passes(640, 360, options());
+  ASSERT_EQ(framed.size(), 1u);
+  EXPECT_EQ(framed[0].pad, 80);
+  EXPECT_EQ(framed[0].tile_width, 800);
+  EXPECT_EQ(framed[0].tile_height, 520);
+  DetectorOptions bare = options();
+  bare.edge_border = false;
+  const auto plain = plan_detection_passes(640, 360, bare);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].pad, 0);
+  EXPECT_EQ(plain[0].tile_width, 640);
+  EXPECT_EQ(plain[0].tile_height, 360);
+  // Finer passes never had a border.
+  const auto photo = plan_detection_passes(4000, 3000, options());
+  ASSERT_GT(photo.size(), 1u);
+  EXPECT_GT(photo[0].pad, 0);
+  for (std::size_t i = 1; i < photo.size(); ++i) EXPECT_EQ(photo[i].pad, 0);
+}
+
 TEST(ModelFaceDetector, PlansNativeResolutionForPhoneSizedAndUpscalingOnlyInThorough) {
   const auto hd = plan_detection_passes(1920, 1080, options());
   ASSERT_EQ(hd.size(), 2u);

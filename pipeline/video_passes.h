@@ -13,6 +13,7 @@
 #include "pipeline/video_probe.h"
 #include "pipeline/video_process.h"
 #include "pipeline/video_tracker.h"
+#include "pipeline/video_verify.h"
 
 namespace veil {
 
@@ -48,6 +49,10 @@ struct RenderPlan {
   int recheck_stride = 0;              // re-detect on painted frames every Nth frame (0: never)
   int recheck_offset = 0;              // ... at index % recheck_stride == recheck_offset
   int first_late_id = 1;               // ids of tracks found by the re-check start here
+  // When set, every output frame it wants is handed to it, painted and scaled, just before it
+  // is encoded, reduced to verify_long_edge (the verification pass, without decoding again).
+  FrameVerifier* verifier = nullptr;
+  int verify_long_edge = 640;
 };
 
 struct RenderResult {
@@ -67,7 +72,8 @@ struct RenderResult {
 // Pass 2: decodes again, turns frames upright, paints the planned tracks, re-checks painted
 // frames with the detector (faces it still finds outside kept regions become new painted
 // tracks, back-filled into the frames still waiting in a short delay line; a face found
-// inside a painting gets that track painted solid from then on), scales, encodes.
+// inside a painting gets that track painted solid from then on), scales, hands sampled frames
+// to plan.verifier, encodes.
 RenderResult render_video(const std::string& input_path, const std::string& output_path, const VideoInfo& info,
                           const RenderPlan& plan, FaceDetector& detector, const VideoOptions& options);
 

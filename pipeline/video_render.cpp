@@ -149,6 +149,7 @@ class Renderer {
     if (work->format == AV_PIX_FMT_YUVJ420P) work->format = AV_PIX_FMT_YUV420P;  // same layout; range is flagged
     work->pts = p.pts;
     if (p.index == poster_index) poster_scaler_.to_bgr(work, work->width, work->height, result.poster);
+    if (plan_.verifier && plan_.verifier->wants(p.index, plan_.frames)) offer_for_verification(p, work);
     writer.write_video(work);
   }
 
@@ -161,6 +162,24 @@ class Renderer {
   RenderResult result;
 
  private:
+  // The output frame as the verification sees it, and what was done to it (output pixels):
+  // where the kept tracks are, and the regions painted solid.
+  void offer_for_verification(const Pending& p, const AVFrame* out) {
+    const cv::Size size = detection_size(out->width, out->height, plan_.verify_long_edge);
+    cv::Mat bgr;
+    verify_scaler_.to_bgr(out, size.width, size.height, bgr);
+    const float sx = static_cast<float>(out->width) / info_.display_width;
+    const float sy = static_cast<float>(out->height) / info_.display_height;
+    auto scaled = [&](const Box& b) { return Box{b.x * sx, b.y * sy, b.w * sx, b.h * sy}; };
+    FrameRegions regions;
+    for (const FaceTrack* t : plan_.keep)
+      if (auto box = track_box_at(*t, p.index, plan_.coverage)) regions.kept.push_back(scaled(*box));
+    for (const Paint& paint : p.paints)
+      if (paint.solid) regions.solid.push_back(scaled(paint.region));
+    const float scale = static_cast<float>(out->width) / std::max(1, bgr.cols);
+    plan_.verifier->check(p.index, std::move(bgr), scale, std::move(regions));
+  }
+
   bool kept(const Box& face, int index) const {
     for (const FaceTrack* t : plan_.keep)
       if (auto box = track_box_at(*t, index, plan_.coverage))
@@ -203,7 +222,7 @@ class Renderer {
   float new_face_threshold_ = 0;
   FaceTracker late_tracker_;
   std::map<int, FaceTrack> late_;
-  FrameScaler scaler_, output_scaler_, poster_scaler_;
+  FrameScaler scaler_, output_scaler_, poster_scaler_, verify_scaler_;
   cv::Mat small_;
   av::FramePtr resized_;
 };

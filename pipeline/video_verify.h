@@ -1,16 +1,24 @@
-// Verification of a written video before it is published (DESIGN.md section 5): decodes
-// the output file, runs the face detector on sampled frames (every Nth, plus the first and
-// the last) and reports every face that lies outside the regions where a visible face is
-// allowed (the tracks the policy kept). The caller holds the item for moderation when the
-// report is not clean; this check is what makes the video pipeline fail closed even when
-// tracking missed a face. A detection centred on a flat grey ellipse the pipeline painted
-// (solid style) is counted apart: the detector sometimes takes the ellipse itself for a
-// face, and there is nothing left under it to see.
+// Verification of a video before it is published (DESIGN.md section 5): the face detector
+// runs on sampled output frames (every Nth, plus the first and the last) and every face that
+// lies outside the regions where a visible face is allowed (the tracks the policy kept) is
+// reported. The caller holds the item for moderation when the report is not clean; this
+// check is what makes the video pipeline fail closed even when tracking missed a face. A
+// detection centred on a flat grey ellipse the pipeline painted (solid style) is counted
+// apart: the detector sometimes takes the ellipse itself for a face, and there is nothing
+// left under it to see.
+//
+// Two ways in: FrameVerifier checks frames as the pipeline hands them over (the render pass
+// offers each sampled frame, painted and scaled, just before it is encoded: no third
+// decoding of the video), and verify_video() decodes a written file and checks it the same
+// way (tests, and files from elsewhere).
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <opencv2/core/mat.hpp>
 
 #include "models/face.h"
 
@@ -37,6 +45,8 @@ struct FrameRegions {
 };
 
 struct VerificationReport {
+  // verify_video(): frames the file decoded to. After a FrameVerifier, the caller counts the
+  // written file's frames with count_video_frames() instead.
   int frames_decoded = 0;
   int frames_checked = 0;
   int decode_errors = 0;
@@ -48,6 +58,30 @@ struct VerificationReport {
   }
 };
 
+// Checks frames on a second thread, so that the caller goes on decoding and encoding while
+// the detector runs (at most a few frames wait: memory stays bounded).
+class FrameVerifier {
+ public:
+  FrameVerifier(FaceDetector& detector, const VerifyOptions& options);
+  ~FrameVerifier();  // stops the thread (a report not taken is dropped)
+  FrameVerifier(const FrameVerifier&) = delete;
+  FrameVerifier& operator=(const FrameVerifier&) = delete;
+
+  // Whether frame `frame` of `expected_frames` (0: unknown) is one to check.
+  bool wants(int frame, int expected_frames) const;
+  // Checks output frame `frame`: `bgr` is the frame reduced for the detector (see
+  // options.long_edge), `scale` output pixels per `bgr` pixel, `regions` what the pipeline did
+  // to the frame, in output pixels.
+  void check(int frame, cv::Mat bgr, float scale, FrameRegions regions);
+  // Waits for the checks still queued and returns the report (frames_checked, faces_found,
+  // on_solid_paint, uncovered sorted by frame); rethrows what the detector threw.
+  VerificationReport finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // `regions(frame)`: what the pipeline did to output frame `frame`. A face is fine when
 // min_overlap of its box lies in a kept region, or when its centre lies in the ellipse of a
 // solid region with min_overlap of its box inside that region. `expected_frames`: how many
@@ -56,5 +90,9 @@ struct VerificationReport {
 VerificationReport verify_video(const std::string& path, FaceDetector& detector,
                                 const std::function<FrameRegions(int frame)>& regions, int expected_frames,
                                 const VerifyOptions& options);
+
+// The video frames (packets) in the file at `path`, read without decoding: checks that a file
+// the pipeline has just written holds every frame it wrote. -1 when it cannot be read.
+int count_video_frames(const std::string& path);
 
 }  // namespace veil

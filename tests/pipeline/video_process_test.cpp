@@ -382,6 +382,60 @@ TEST(VideoProcess, VerificationReportsFacesOutsideTheKeptRegions) {
   EXPECT_TRUE(everywhere.clean(225));
 }
 
+TEST(VideoProcess, FrameVerifierChecksHandedFramesAgainstWhatWasDone) {
+  // The render pass hands sampled frames over as they are written: the same rules as
+  // verify_video(), without decoding the file again.
+  VideoReader reader(test::testdata(kChild));
+  cv::Mat frame;
+  ASSERT_TRUE(reader.read(frame, 0));
+  const std::vector<DetectedFace> faces = detector().detect(frame);
+  ASSERT_FALSE(faces.empty());
+  const Box face = faces.front().box;
+  VerifyOptions options;
+  options.stride = 10;
+  FrameVerifier verifier(detector(), options);
+  EXPECT_TRUE(verifier.wants(0, 225));
+  EXPECT_FALSE(verifier.wants(5, 225));
+  EXPECT_TRUE(verifier.wants(20, 225));
+  EXPECT_TRUE(verifier.wants(224, 225));  // the last frame
+  verifier.check(0, frame.clone(), 1.f, FrameRegions{});                    // nothing allowed: reported
+  verifier.check(10, frame.clone(), 1.f, FrameRegions{{face}, {}});         // kept there: fine
+  verifier.check(20, frame.clone(), 1.f, FrameRegions{{}, {face}});         // "solid paint": counted apart
+  cv::Mat half;
+  cv::resize(frame, half, cv::Size(frame.cols / 2, frame.rows / 2), 0, 0, cv::INTER_AREA);
+  verifier.check(30, half, 2.f, FrameRegions{{face}, {}});  // reduced for the detector, boxes scaled back
+  const VerificationReport report = verifier.finish();
+  EXPECT_EQ(report.frames_checked, 4);
+  ASSERT_FALSE(report.uncovered.empty());
+  for (const VerificationFinding& f : report.uncovered) EXPECT_EQ(f.frame, 0);
+  EXPECT_GE(report.on_solid_paint, 1);
+  EXPECT_GE(report.faces_found, 4);
+}
+
+TEST(VideoProcess, CountsTheFramesOfAWrittenFileWithoutDecoding) {
+  EXPECT_EQ(count_video_frames(test::testdata(kChild)), 225);
+  EXPECT_EQ(count_video_frames(test::testdata(kFiveFrames)), 5);
+  test::TempDir tmp;
+  const std::string empty = tmp.path() + "/empty.mp4";
+  std::ofstream(empty).close();
+  EXPECT_EQ(count_video_frames(empty), -1);
+  EXPECT_EQ(count_video_frames("/nonexistent/video.mp4"), -1);
+}
+
+TEST(VideoProcess, VerificationLooksAtSampledOutputFramesAsTheyAreWritten) {
+  test::TempDir tmp;
+  const std::string out = tmp.path() + "/child.mp4";
+  BlurAll judge;
+  VideoOptions options = fast_options();
+  options.verification.stride = 10;
+  const VideoResult r = process_video(test::testdata(kChild), out, detector(), nullptr, judge, options);
+  EXPECT_EQ(r.frames, 225);
+  EXPECT_EQ(r.verification.frames_checked, 24);  // 0, 10, ..., 220 and the last
+  EXPECT_EQ(r.verification.frames_decoded, 225);  // counted in the written file
+  EXPECT_TRUE(r.verification.uncovered.empty()) << r.hold_reason;
+  EXPECT_FALSE(r.held) << r.hold_reason;
+}
+
 VideoErrorKind refusal(const std::string& path, const VideoOptions& options, const std::string& out) {
   BlurAll judge;
   try {

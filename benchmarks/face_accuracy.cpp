@@ -33,7 +33,6 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect/face.hpp>
 
-#include "config/allocator.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "models/model_file.h"
@@ -376,7 +375,6 @@ void time_large(const std::string& file, const std::string& model, DetectorOptio
 }  // namespace
 
 int main(int argc, char** argv) {
-  veil::tune_allocator_for_media();
   std::string testdata = std::string(VEIL_SHARED_DIR) + "/testdata";
   std::string models = std::getenv("VEIL_MODEL_DIR") ? std::getenv("VEIL_MODEL_DIR") : "";
   std::string large;

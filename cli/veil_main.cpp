@@ -3,10 +3,8 @@
 #include <iostream>
 
 #include "cli/cli_context.h"
-#include "config/allocator.h"
 
 int main(int argc, char** argv) {
-  veil::tune_allocator_for_media();
   veil::CliContext ctx;
   CLI::App app{"veil - consent-safe media for learning journals: the command-line tool."};
   app.require_subcommand(1);

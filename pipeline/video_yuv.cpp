@@ -181,11 +181,12 @@ Box redact_yuv(AVFrame* yuv, const Box& face, const RedactOptions& options, cons
     redact_face(small, Box{local.x * fx, local.y * fy, local.w * fx, local.h * fy}, options);
     cv::Mat painted;
     cv::resize(small, painted, bgr.size(), 0, 0, cv::INTER_LINEAR);
-    // The same ellipse redact_face() fills, in the full-size region.
-    const Box r = redaction_region(local, options, bgr.cols, bgr.rows);
+    // The same ellipse redact_face() fills (whole, even where the frame's edge cuts it), in
+    // the full-size region.
+    const Box e = redaction_ellipse_box(local, options);
     cv::Mat mask = cv::Mat::zeros(bgr.size(), CV_8UC1);
-    const int w = static_cast<int>(r.w), h = static_cast<int>(r.h);
-    cv::ellipse(mask, cv::Point(static_cast<int>(r.x) + w / 2, static_cast<int>(r.y) + h / 2),
+    const int w = static_cast<int>(e.w), h = static_cast<int>(e.h);
+    cv::ellipse(mask, cv::Point(static_cast<int>(e.x) + w / 2, static_cast<int>(e.y) + h / 2),
                 cv::Size(std::max(1, w / 2), std::max(1, h / 2)), 0, 0, 360, cv::Scalar(255), cv::FILLED);
     painted.copyTo(bgr, mask);
   }
@@ -219,7 +220,18 @@ void FrameScaler::to_bgr(const AVFrame* src, int dst_width, int dst_height, cv::
   const int* table = sws_getCoefficients(space);
   sws_setColorspaceDetails(sws_.get(), table, full ? 1 : 0, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16,
                            1 << 16);
-  dst.create(dst_height, dst_width, CV_8UC3);
+  // swscale's vector code may store a few bytes past the end of a line (valgrind: an 8-byte
+  // store reaching 4 bytes past the last line of a 460-pixel-wide picture, a heap overflow
+  // that aborted a test now and then). So the picture is the first dst_height rows of a
+  // buffer with spare rows: what spills over lands in the next line, which is written after
+  // it, or in the spare rows.
+  const int spare_rows = 1 + 64 / (3 * std::max(1, dst_width));
+  const std::size_t need = static_cast<std::size_t>(dst_height + spare_rows) * dst_width * 3;
+  if (dst.rows != dst_height || dst.cols != dst_width || dst.type() != CV_8UC3 || !dst.isContinuous() ||
+      static_cast<std::size_t>(dst.datalimit - dst.data) < need) {
+    cv::Mat buffer(dst_height + spare_rows, dst_width, CV_8UC3);
+    dst = buffer.rowRange(0, dst_height);
+  }
   uint8_t* data[4] = {dst.data, nullptr, nullptr, nullptr};
   int linesize[4] = {static_cast<int>(dst.step[0]), 0, 0, 0};
   sws_scale(sws_.get(), src->data, src->linesize, 0, src->height, data, linesize);

@@ -117,7 +117,8 @@ void match(const std::vector<Box>& truth, const std::vector<DetectedFace>& det, 
 }
 
 // Other redaction geometries, for comparison only: the box scaled by `expand` around a centre
-// moved up by `up` face heights (redaction_region with RedactOptions{} is expand 1.4, up 0.1).
+// moved up by `up` face heights, with the ellipse inscribed in the clipped region (what was
+// painted before 2026-11-25; the default now is expand 1.6, centred, ellipse cut by the edge).
 struct WhatIf {
   const char* name;
   float expand, up;
@@ -134,12 +135,20 @@ Box what_if_region(const Box& f, const WhatIf& g, int w, int h) {
   return {x1, y1, x2 - x1, y2 - y1};
 }
 
-// The pixels redact_face paints for these faces: the ellipse inscribed in each redaction region
-// (redaction_region with RedactOptions{}, or a what-if geometry).
+// The pixels redact_face paints for these faces: the ellipse inscribed in each face's
+// redaction_ellipse_box (RedactOptions{}), cut by the image edge; or, for a what-if geometry,
+// the ellipse inscribed in its clipped region.
 cv::Mat painted_mask(const std::vector<DetectedFace>& faces, int w, int h, const WhatIf* what_if = nullptr) {
   cv::Mat mask = cv::Mat::zeros(h, w, CV_8UC1);
   for (const auto& f : faces) {
-    const Box r = what_if ? what_if_region(f.box, *what_if, w, h) : redaction_region(f.box, RedactOptions{}, w, h);
+    if (!what_if) {
+      const Box e = redaction_ellipse_box(f.box, RedactOptions{});
+      const int ew = static_cast<int>(e.w), eh = static_cast<int>(e.h);
+      cv::ellipse(mask, cv::Point(static_cast<int>(e.x) + ew / 2, static_cast<int>(e.y) + eh / 2),
+                  cv::Size(std::max(1, ew / 2), std::max(1, eh / 2)), 0, 0, 360, cv::Scalar(255), cv::FILLED);
+      continue;
+    }
+    const Box r = what_if_region(f.box, *what_if, w, h);
     const int rx = static_cast<int>(r.x), ry = static_cast<int>(r.y);
     const int rw = static_cast<int>(r.w), rh = static_cast<int>(r.h);
     if (rw <= 0 || rh <= 0) continue;

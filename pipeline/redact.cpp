@@ -23,7 +23,7 @@ RedactionStyle parse_redaction_style(const std::string& name) {
   throw std::invalid_argument("unknown redaction style: " + name);
 }
 
-Box redaction_region(const Box& face, const RedactOptions& options, int image_width, int image_height) {
+Box redaction_ellipse_box(const Box& face, const RedactOptions& options) {
   const float expand = std::max(1.0f, options.expand);
   const float w = face.w * expand;
   const float h = face.h * expand;
@@ -32,12 +32,17 @@ Box redaction_region(const Box& face, const RedactOptions& options, int image_wi
   // 0.06-0.13 face heights higher than hand-drawn boxes), so the expansion alone takes in
   // forehead, hair and chin. A further upward shift left chins uncovered (face_accuracy).
   const float cy = face.y + face.h / 2;
-  float x1 = std::floor(cx - w / 2), y1 = std::floor(cy - h / 2);
-  float x2 = std::ceil(cx + w / 2), y2 = std::ceil(cy + h / 2);
-  x1 = std::clamp(x1, 0.f, static_cast<float>(image_width));
-  y1 = std::clamp(y1, 0.f, static_cast<float>(image_height));
-  x2 = std::clamp(x2, 0.f, static_cast<float>(image_width));
-  y2 = std::clamp(y2, 0.f, static_cast<float>(image_height));
+  const float x1 = std::floor(cx - w / 2), y1 = std::floor(cy - h / 2);
+  const float x2 = std::ceil(cx + w / 2), y2 = std::ceil(cy + h / 2);
+  return Box{x1, y1, x2 - x1, y2 - y1};
+}
+
+Box redaction_region(const Box& face, const RedactOptions& options, int image_width, int image_height) {
+  const Box e = redaction_ellipse_box(face, options);
+  const float x1 = std::clamp(e.x, 0.f, static_cast<float>(image_width));
+  const float y1 = std::clamp(e.y, 0.f, static_cast<float>(image_height));
+  const float x2 = std::clamp(e.x + e.w, 0.f, static_cast<float>(image_width));
+  const float y2 = std::clamp(e.y + e.h, 0.f, static_cast<float>(image_height));
   return Box{x1, y1, x2 - x1, y2 - y1};
 }
 
@@ -55,11 +60,16 @@ Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options) {
   const int w = static_cast<int>(region.w), h = static_cast<int>(region.h);
   if (w <= 0 || h <= 0) return region;
   cv::Mat roi = bgr(cv::Rect(x, y, w, h));
+  // The whole ellipse's box, in the region's coordinates (larger than the region only for a
+  // face cut by the image edge).
+  const Box e = redaction_ellipse_box(face, options);
+  const int ex = static_cast<int>(e.x) - x, ey = static_cast<int>(e.y) - y;
+  const int ew = static_cast<int>(e.w), eh = static_cast<int>(e.h);
 
-  // Elliptical mask filling the region; the area outside the ellipse is left as it was.
+  // Elliptical mask; the region's corners outside the ellipse are left as they were.
   cv::Mat mask = cv::Mat::zeros(roi.size(), CV_8UC1);
-  cv::ellipse(mask, cv::Point(w / 2, h / 2), cv::Size(std::max(1, w / 2), std::max(1, h / 2)), 0, 0, 360,
-              cv::Scalar(255), cv::FILLED);
+  cv::ellipse(mask, cv::Point(ex + ew / 2, ey + eh / 2), cv::Size(std::max(1, ew / 2), std::max(1, eh / 2)), 0, 0,
+              360, cv::Scalar(255), cv::FILLED);
   if (options.style == RedactionStyle::solid) {
     roi.setTo(cv::Scalar(128, 128, 128), mask);
     return region;
@@ -67,9 +77,11 @@ Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options) {
   // Pixelate: average down to at most `cells` cells across, so no detail finer than a cell
   // survives; then blur the cell edges so the result is not a mosaic that could be matched.
   // Averaging is lossy: nothing of the original detail can be recovered.
+  // Cells are a `cells`-th of the whole ellipse's width, also where the image edge cuts it.
   const int cells = std::max(2, options.cells);
-  const int cw = std::max(1, std::min(cells, w));
-  const int ch = std::max(1, std::min(static_cast<int>(std::lround(cells * static_cast<double>(h) / w)), h));
+  const double cell_px = std::max(1.0, static_cast<double>(ew) / cells);
+  const int cw = std::clamp(static_cast<int>(std::lround(w / cell_px)), 1, w);
+  const int ch = std::clamp(static_cast<int>(std::lround(h / cell_px)), 1, h);
   // The region is first averaged down to at most kLookPx across (the mean of each cell, and
   // of the surroundings below, need no finer detail), which keeps large faces cheap.
   constexpr int kLookPx = 96;

@@ -1,10 +1,11 @@
 // Irreversible face redaction on full-resolution pixels (DESIGN.md section 5).
 //
-// The painted region is the face box expanded by `expand` about its centre (YuNet boxes
-// run from the hairline to the chin, so this takes in forehead, hair and chin), clipped
-// to the image. Inside it an ellipse is pixelated to
-// at most `cells` cells across and then blurred ("pixelate_blur"), or painted flat
-// grey ("solid"). The corners outside the ellipse keep a feathered edge only.
+// The painted ellipse is inscribed in the face box expanded by `expand` about its centre
+// (YuNet boxes run from the hairline to the chin, so this takes in forehead, hair and chin).
+// For a face cut by the image edge the ellipse keeps its full size and is cut by the edge
+// too (an ellipse fitted into the clipped box would leave the face's corners at the edge
+// visible). Inside it the pixels are pixelated to `cells` cells across the whole ellipse and
+// then blurred ("pixelate_blur"), or painted flat grey ("solid"); outside it nothing changes.
 #pragma once
 
 #include <opencv2/core/mat.hpp>
@@ -21,13 +22,20 @@ struct RedactOptions {
   int cells = 8;        // pixelation cells across the face
 };
 
-// The region redact_face() paints for `face` in an image of the given size.
+// The expanded box whose inscribed ellipse redact_face() paints for `face`, in whole pixels,
+// not clipped to the image.
+Box redaction_ellipse_box(const Box& face, const RedactOptions& options);
+
+// The region redact_face() paints for `face` in an image of the given size: the ellipse box
+// clipped to the image.
 Box redaction_region(const Box& face, const RedactOptions& options, int image_width, int image_height);
 
 // Paints over `face` in `bgr` (8-bit, 3 channels) and returns the painted region.
 Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options);
 
-// Whether `p` lies in the ellipse redact_face() paints inside `region` (its return value).
+// Whether `p` lies in the ellipse inscribed in `region` (redact_face()'s return value). For a
+// face cut by the image edge the painted ellipse is larger than that one (see above), so this
+// may say "no" for a painted point near the edge, never "yes" for an unpainted one.
 bool inside_painted_ellipse(const Point& p, const Box& region);
 
 // Parses "pixelate_blur" / "solid"; throws std::invalid_argument otherwise.

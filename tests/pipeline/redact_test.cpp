@@ -44,6 +44,35 @@ TEST(Redact, PaintsOnlyInsideTheEllipseAndSolidIsFlat) {
   EXPECT_FALSE(inside_painted_ellipse(Point{r.x + 1, r.y + 1}, r));
 }
 
+TEST(Redact, AFaceCutByTheImageEdgeKeepsItsWholeEllipse) {
+  // A face whose expanded box runs 40 px past the right edge: the ellipse is the full one, cut
+  // by the edge, so the face's corners at the edge are painted. An ellipse fitted into the
+  // clipped box would leave them (a mouth at the edge of a selfie stayed visible that way).
+  cv::Mat img(200, 200, CV_8UC3, cv::Scalar(0, 0, 0));
+  RedactOptions o;
+  o.style = RedactionStyle::solid;
+  const Box face{150, 50, 100, 100};  // expanded 1.6x: x 120..280, y 20..180
+  const Box e = redaction_ellipse_box(face, o);
+  EXPECT_EQ(e.x, 120);
+  EXPECT_EQ(e.x + e.w, 280);
+  const Box r = redact_face(img, face, o);
+  EXPECT_EQ(r.x, 120);
+  EXPECT_EQ(r.x + r.w, 200) << "the reported region is clipped to the image";
+  // At the edge, 45 px above the face's centre: inside the full ellipse
+  // ((199-200)/80)^2 + (45/80)^2 < 1, outside the one inscribed in the clipped box
+  // ((199-160)/40)^2 + (45/80)^2 > 1.
+  EXPECT_EQ(img.at<cv::Vec3b>(55, 199), cv::Vec3b(128, 128, 128));
+  EXPECT_EQ(img.at<cv::Vec3b>(145, 199), cv::Vec3b(128, 128, 128));
+  EXPECT_EQ(img.at<cv::Vec3b>(25, 125), cv::Vec3b(0, 0, 0)) << "the corner outside the ellipse is untouched";
+  // Cells stay a `cells`-th of the whole ellipse: a cut face is not pixelated more finely.
+  cv::Mat noise(200, 200, CV_8UC3);
+  cv::randu(noise, 0, 255);
+  redact_face(noise, face, RedactOptions{});
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(noise(cv::Rect(170, 80, 25, 40)), mean, stddev);
+  EXPECT_LT(stddev[0], 8.0);
+}
+
 TEST(Redact, PixelateBlurLeavesNoDetailFinerThanACell) {
   cv::Mat img(240, 240, CV_8UC3);
   cv::randu(img, 0, 255);

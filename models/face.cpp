@@ -13,6 +13,14 @@ float iou(const Box& a, const Box& b) {
   return uni > 0 ? inter / uni : 0.f;
 }
 
+float share_inside(const Box& face, const Box& region) {
+  const float x1 = std::max(face.x, region.x), y1 = std::max(face.y, region.y);
+  const float x2 = std::min(face.x + face.w, region.x + region.w);
+  const float y2 = std::min(face.y + face.h, region.y + region.h);
+  const float inter = (x2 > x1 && y2 > y1) ? (x2 - x1) * (y2 - y1) : 0.f;
+  return face.area() > 0 ? inter / face.area() : 0.f;
+}
+
 float cosine_similarity(const Embedding& a, const Embedding& b) {
   if (a.empty() || a.size() != b.size()) return -1.f;
   double dot = 0;

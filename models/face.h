@@ -19,6 +19,9 @@ struct Box {
 // Intersection over union of two boxes; 0 when either is empty.
 float iou(const Box& a, const Box& b);
 
+// The share of `face`'s area that lies inside `region`; 0 when `face` is empty.
+float share_inside(const Box& face, const Box& region);
+
 // One detected face: box, detector confidence, and five landmarks
 // (right eye, left eye, nose tip, right mouth corner, left mouth corner, as YuNet orders them).
 struct DetectedFace {

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "models/face_detector.h"
+#include "pipeline/redact.h"
 #include "pipeline/video_decoder.h"
 #include "pipeline/video_orientation.h"
 #include "pipeline/video_passes.h"
@@ -30,21 +31,9 @@ namespace {
 // Even, rounded down (never upscaled), at least 2.
 int even(double v) { return std::max(2, static_cast<int>(std::floor(v / 2 + 1e-6)) * 2); }
 
-// Share of `face`'s area inside `region`.
-float share_inside(const Box& face, const Box& region) {
-  const float x1 = std::max(face.x, region.x), y1 = std::max(face.y, region.y);
-  const float x2 = std::min(face.x + face.w, region.x + region.w);
-  const float y2 = std::min(face.y + face.h, region.y + region.h);
-  const float inter = (x2 > x1 && y2 > y1) ? (x2 - x1) * (y2 - y1) : 0.f;
-  return face.area() > 0 ? inter / face.area() : 0.f;
-}
-
 // Whether the centre of `face` lies inside the ellipse that redaction paints in `region`.
 bool centre_in_ellipse(const Box& face, const Box& region) {
-  if (region.w <= 0 || region.h <= 0) return false;
-  const float dx = (face.x + face.w / 2 - (region.x + region.w / 2)) / (region.w / 2);
-  const float dy = (face.y + face.h / 2 - (region.y + region.h / 2)) / (region.h / 2);
-  return dx * dx + dy * dy <= 1.f;
+  return inside_painted_ellipse(Point{face.x + face.w / 2, face.y + face.h / 2}, region);
 }
 
 struct Paint {

@@ -8,6 +8,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "models/face_detector.h"
+#include "pipeline/redact.h"
 #include "pipeline/video_ffmpeg.h"
 #include "pipeline/video_queue.h"
 #include "pipeline/video_reader.h"
@@ -16,19 +17,8 @@ namespace veil {
 
 namespace {
 
-float overlap_share(const Box& face, const Box& region) {
-  const float x1 = std::max(face.x, region.x), y1 = std::max(face.y, region.y);
-  const float x2 = std::min(face.x + face.w, region.x + region.w);
-  const float y2 = std::min(face.y + face.h, region.y + region.h);
-  const float inter = (x2 > x1 && y2 > y1) ? (x2 - x1) * (y2 - y1) : 0.f;
-  return face.area() > 0 ? inter / face.area() : 1.f;
-}
-
 bool centre_in_ellipse(const Box& face, const Box& region) {
-  if (region.w <= 0 || region.h <= 0) return false;
-  const float dx = (face.x + face.w / 2 - (region.x + region.w / 2)) / (region.w / 2);
-  const float dy = (face.y + face.h / 2 - (region.y + region.h / 2)) / (region.h / 2);
-  return dx * dx + dy * dy <= 1.f;
+  return inside_painted_ellipse(Point{face.x + face.w / 2, face.y + face.h / 2}, region);
 }
 
 struct Sample {
@@ -59,10 +49,10 @@ struct FrameVerifier::Impl {
           const Box box{f.box.x * sample->scale, f.box.y * sample->scale, f.box.w * sample->scale,
                         f.box.h * sample->scale};
           if (std::any_of(done.kept.begin(), done.kept.end(),
-                          [&](const Box& r) { return overlap_share(box, r) >= options.min_overlap; }))
+                          [&](const Box& r) { return share_inside(box, r) >= options.min_overlap; }))
             continue;
           if (std::any_of(done.solid.begin(), done.solid.end(), [&](const Box& r) {
-                return centre_in_ellipse(box, r) && overlap_share(box, r) >= options.min_overlap;
+                return centre_in_ellipse(box, r) && share_inside(box, r) >= options.min_overlap;
               })) {
             ++report.on_solid_paint;
             continue;

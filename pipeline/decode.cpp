@@ -466,21 +466,32 @@ std::optional<std::string> rebuild_jpeg_header(const std::string& bytes) {
 }
 
 // One decoding attempt. Throws DecodeError (pixel_bomb) or vips::VError.
+// `min_long_edge` > 0: a JPEG is shrunk on load by the largest of 8, 4, 2 that keeps its long
+// edge at least that.
 DecodedImage decode_with(const std::string& bytes, const Loader& loader, const DecodeLimits& limits,
-                         VipsFailOn fail_on) {
+                         VipsFailOn fail_on, int min_long_edge) {
   using vips::VImage;
-  auto options = VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", fail_on);
-  // Only the first page/frame. heifload is left at its default, which is the *primary*
-  // image (setting n or page would make it page 0 instead).
-  if (loader.has_pages) options->set("n", 1)->set("page", 0);
+  // (A VOption is used up by the call it is given to.)
+  auto options = [&] {
+    auto o = VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", fail_on);
+    // Only the first page/frame. heifload is left at its default, which is the *primary*
+    // image (setting n or page would make it page 0 instead).
+    if (loader.has_pages) o->set("n", 1)->set("page", 0);
+    return o;
+  };
   // No copy: `bytes` outlives the image.
-  VImage image = VImage::new_from_buffer(bytes.data(), bytes.size(), "", options);
+  VImage image = VImage::new_from_buffer(bytes.data(), bytes.size(), "", options());
 
   // Header only so far: no pixel has been decoded.
   const std::int64_t width = image.width(), height = image.height();
   if (width <= 0 || height <= 0 || (limits.max_pixels > 0 && width * height > limits.max_pixels))
     refuse(DecodeErrorKind::pixel_bomb, "declared size " + std::to_string(width) + "x" + std::to_string(height) +
                                             " is over the limit of " + std::to_string(limits.max_pixels) + " pixels");
+  if (min_long_edge > 0 && loader.format == "jpeg") {
+    int shrink = 8;
+    while (shrink > 1 && std::max(width, height) / shrink < min_long_edge) shrink /= 2;
+    if (shrink > 1) image = VImage::new_from_buffer(bytes.data(), bytes.size(), "", options()->set("shrink", shrink));
+  }
 
   DecodedImage result;
   result.format = loader.format;
@@ -498,7 +509,9 @@ DecodedImage decode_with(const std::string& bytes, const Loader& loader, const D
   }
 
   // Render (this is where the pixels are decoded), then RGB -> BGR into memory the Mat
-  // owns. (Swapping the bands in libvips instead of cvtColor measured no faster.)
+  // owns. (Swapping the bands in libvips instead of cvtColor measured no faster; rendering
+  // straight into the Mat's memory with vips_image_write and swapping in place measured
+  // slower: write_to_memory renders on libvips' threads.)
   size_t size = 0;
   void* pixels = rgb.write_to_memory(&size);
   const int w = rgb.width(), h = rgb.height();
@@ -514,6 +527,10 @@ DecodedImage decode_with(const std::string& bytes, const Loader& loader, const D
 }  // namespace
 
 DecodedImage decode_image(const std::string& bytes, const DecodeLimits& limits) {
+  return decode_image_reduced(bytes, limits, 0);
+}
+
+DecodedImage decode_image_reduced(const std::string& bytes, const DecodeLimits& limits, int min_long_edge) {
   if (bytes.empty()) refuse(DecodeErrorKind::empty, "the file is empty");
   if (limits.max_file_bytes > 0 && static_cast<std::int64_t>(bytes.size()) > limits.max_file_bytes)
     refuse(DecodeErrorKind::too_large, "the file is " + std::to_string(bytes.size()) +
@@ -546,7 +563,7 @@ DecodedImage decode_image(const std::string& bytes, const DecodeLimits& limits) 
   if (format == "jpeg") {
     std::string first_error;
     try {
-      DecodedImage strict = decode_with(bytes, *loader, limits, VIPS_FAIL_ON_WARNING);
+      DecodedImage strict = decode_with(bytes, *loader, limits, VIPS_FAIL_ON_WARNING, min_long_edge);
       vips_error_clear();
       return strict;
     } catch (const vips::VError& error) {
@@ -558,7 +575,7 @@ DecodedImage decode_image(const std::string& bytes, const DecodeLimits& limits) 
     const std::optional<std::string> rebuilt = rebuild_jpeg_header(bytes);
     if (!rebuilt || *rebuilt == bytes) refuse(DecodeErrorKind::corrupt, first_error);
     try {
-      DecodedImage repaired = decode_with(*rebuilt, *loader, limits, VIPS_FAIL_ON_WARNING);
+      DecodedImage repaired = decode_with(*rebuilt, *loader, limits, VIPS_FAIL_ON_WARNING, min_long_edge);
       vips_error_clear();
       return repaired;
     } catch (const vips::VError& error) {
@@ -567,7 +584,7 @@ DecodedImage decode_image(const std::string& bytes, const DecodeLimits& limits) 
     }
   }
   try {
-    DecodedImage result = decode_with(bytes, *loader, limits, VIPS_FAIL_ON_ERROR);
+    DecodedImage result = decode_with(bytes, *loader, limits, VIPS_FAIL_ON_ERROR, min_long_edge);
     vips_error_clear();  // benign warnings left there by the loader
     return result;
   } catch (const vips::VError& error) {

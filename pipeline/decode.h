@@ -51,6 +51,12 @@ struct DecodedImage {
 // Decodes an in-memory file.
 DecodedImage decode_image(const std::string& bytes, const DecodeLimits& limits);
 
+// The same for a picture that is only looked at small (reference photos): a JPEG is decoded
+// at 1/2, 1/4 or 1/8 of its size (libjpeg's shrink-on-load, much cheaper than decoding every
+// pixel) when the long edge stays at least `min_long_edge`; other formats at full size. The
+// limits apply to the declared (full) size, and errors are those of decode_image.
+DecodedImage decode_image_reduced(const std::string& bytes, const DecodeLimits& limits, int min_long_edge);
+
 // The metadata fields libvips sees in an encoded image (for example "exif-data",
 // "xmp-data", "iptc-data", "icc-profile-data", "orientation"), read from the header only.
 // Renditions are checked with it before they leave; tests use it too. Throws DecodeError

@@ -528,6 +528,60 @@ TEST(DecodeRobustness, DeclaredPixelsOverTheLimitArePixelBomb) {
   EXPECT_EQ(refusal(robustness("animated/elon-musk-smoke.gif"), limits), std::nullopt);
 }
 
+TEST(Decode, ReducedJpegIsShrunkOnLoad) {
+  cv::Mat picture(1200, 1600, CV_8UC3);
+  cv::randu(picture, 0, 255);
+  cv::GaussianBlur(picture, picture, cv::Size(0, 0), 6);
+  cv::rectangle(picture, cv::Rect(0, 0, 400, 300), cv::Scalar(0, 0, 255), cv::FILLED);  // red top-left
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", picture, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95});
+  const std::string bytes(jpeg.begin(), jpeg.end());
+
+  const DecodedImage full = decode_image(bytes, {});
+  ASSERT_EQ(full.bgr.size(), cv::Size(1600, 1200));
+  // Long edge at least 300: 1/4 (400 px), not 1/8 (200 px).
+  const DecodedImage quarter = decode_image_reduced(bytes, {}, 300);
+  expect_valid(quarter);
+  EXPECT_EQ(quarter.bgr.size(), cv::Size(400, 300));
+  cv::Mat shrunk;
+  cv::resize(full.bgr, shrunk, quarter.bgr.size(), 0, 0, cv::INTER_AREA);
+  EXPECT_LT(mad(quarter.bgr, shrunk), 6.0);
+  EXPECT_GT(quarter.bgr.at<cv::Vec3b>(20, 20)[2], 200);  // still red at the top left
+  // More than half the size asked for: decoded whole.
+  EXPECT_EQ(decode_image_reduced(bytes, {}, 900).bgr.size(), cv::Size(1600, 1200));
+  // The limits apply to the declared size, not the reduced one.
+  DecodeLimits limits;
+  limits.max_pixels = 1600 * 1200 - 1;
+  EXPECT_EQ(([&]() -> std::optional<DecodeErrorKind> {
+              try {
+                decode_image_reduced(bytes, limits, 300);
+                return std::nullopt;
+              } catch (const DecodeError& e) {
+                return e.kind();
+              }
+            }()),
+            DecodeErrorKind::pixel_bomb);
+  // Other formats come whole.
+  EXPECT_EQ(decode_image_reduced(robustness("formats/astronaut.png"), {}, 100).bgr.size(), cv::Size(512, 512));
+}
+
+TEST(Decode, ReducedJpegIsStillUpright) {
+  const DecodedImage reference = decode_file("orientation/hopper.jpg");
+  const auto candidates = dihedral(reference.bgr);
+  const DecodedImage image = decode_image_reduced(robustness("orientation/hopper_orientation_6.jpg"), {}, 32);
+  expect_valid(image);
+  EXPECT_EQ(image.orientation, 6);
+  ASSERT_EQ(image.bgr.size(), cv::Size(32, 32));
+  auto shrunk = [&](const cv::Mat& m) {
+    cv::Mat out;
+    cv::resize(m, out, image.bgr.size(), 0, 0, cv::INTER_AREA);
+    return out;
+  };
+  const double upright = mad(image.bgr, shrunk(reference.bgr));
+  EXPECT_LT(upright, 10.0);
+  for (int other = 2; other <= 8; ++other) EXPECT_LT(upright * 2, mad(image.bgr, shrunk(candidates[other]))) << other;
+}
+
 TEST(DecodeRobustness, JpegHeaderClaimingHugeSizeIsPixelBombBeforeDecoding) {
   // hopper.jpg with its SOF patched to 60000 x 60000: 3.6 G pixels claimed, ~20 KB given.
   std::string bytes = robustness("orientation/hopper.jpg");

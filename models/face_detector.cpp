@@ -194,8 +194,16 @@ struct FaceDetector::Impl {
   void run_tile(const cv::Mat& tile_in, bool mirrored, int ox, int oy, const DetectionPass& pass, bool inner_left,
                 bool inner_top, bool inner_right, bool inner_bottom, int image_w, int image_h,
                 std::vector<Candidate>& out) {
-    cv::Mat tile = tile_in;
-    if (mirrored) cv::flip(tile_in, tile, 1);
+    // FaceDetectorYN pads its input to a multiple of 32 with copyMakeBorder, which reads the
+    // pixels around a view (a neighbouring tile, or the uninitialised spare rows of a video
+    // frame's buffer: run-to-run differences in the detections). It gets a tile of its own.
+    cv::Mat tile;
+    if (mirrored)
+      cv::flip(tile_in, tile, 1);
+    else if (tile_in.isSubmatrix())
+      tile = tile_in.clone();
+    else
+      tile = tile_in;
     cv::FaceDetectorYN& det = detector_for(tile.cols, tile.rows);
     cv::Mat faces;
     try {
@@ -286,7 +294,10 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
     if (pass.scale <= 1.0) finer = scaled;
     if (pass.pad > 0) {
       cv::Mat padded;
-      cv::copyMakeBorder(scaled, padded, pass.pad, pass.pad, pass.pad, pass.pad, cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
+      // BORDER_ISOLATED: `scaled` may be a view into a larger buffer (a video frame with spare
+      // rows), and without it OpenCV would fill the border from whatever lies around the view.
+      cv::copyMakeBorder(scaled, padded, pass.pad, pass.pad, pass.pad, pass.pad,
+                         cv::BORDER_CONSTANT | cv::BORDER_ISOLATED, cv::Scalar(0, 0, 0));
       scaled = padded;
     }
 

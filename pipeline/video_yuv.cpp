@@ -224,12 +224,13 @@ void FrameScaler::to_bgr(const AVFrame* src, int dst_width, int dst_height, cv::
   // store reaching 4 bytes past the last line of a 460-pixel-wide picture, a heap overflow
   // that aborted a test now and then). So the picture is the first dst_height rows of a
   // buffer with spare rows: what spills over lands in the next line, which is written after
-  // it, or in the spare rows.
+  // it, or in the spare rows. The buffer starts zeroed: a consumer that looks around the view
+  // (copyMakeBorder without BORDER_ISOLATED) then finds black, not old heap bytes.
   const int spare_rows = 1 + 64 / (3 * std::max(1, dst_width));
   const std::size_t need = static_cast<std::size_t>(dst_height + spare_rows) * dst_width * 3;
   if (dst.rows != dst_height || dst.cols != dst_width || dst.type() != CV_8UC3 || !dst.isContinuous() ||
       static_cast<std::size_t>(dst.datalimit - dst.data) < need) {
-    cv::Mat buffer(dst_height + spare_rows, dst_width, CV_8UC3);
+    cv::Mat buffer(dst_height + spare_rows, dst_width, CV_8UC3, cv::Scalar::all(0));
     dst = buffer.rowRange(0, dst_height);
   }
   uint8_t* data[4] = {dst.data, nullptr, nullptr, nullptr};

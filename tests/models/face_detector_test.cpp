@@ -167,6 +167,36 @@ TEST(ModelFaceDetector, TiledPassesFindTheSameFaceInALargeImage) {
   EXPECT_NEAR(faces[0].box.y, 1400 + 2 * 23, 16);
 }
 
+// A video frame is a view of a buffer with spare rows (FrameScaler::to_bgr). What lies around
+// a view must not reach the network: the border and FaceDetectorYN's padding to a multiple of
+// 32 once filled from there, and heap bytes moved the boxes from run to run.
+TEST(ModelFaceDetector, PixelsAroundAViewDoNotChangeTheResult) {
+  const cv::Mat portrait = image("robustness/formats/astronaut.png");
+  cv::Mat picture;
+  cv::resize(portrait, picture, cv::Size(640, 360), 0, 0, cv::INTER_AREA);  // 360: not a multiple of 32
+  for (bool border : {true, false}) {
+    DetectorOptions o = options();
+    o.edge_border = border;
+    FaceDetector d(o);
+    auto signature = [](const std::vector<DetectedFace>& faces) {
+      std::ostringstream s;
+      s.precision(9);
+      for (const auto& f : faces) s << f.box.x << ' ' << f.box.y << ' ' << f.box.w << ' ' << f.box.h << ' ' << f.score << ';';
+      return s.str();
+    };
+    const std::string alone = signature(d.detect(picture.clone()));
+    ASSERT_FALSE(alone.empty());
+    for (int seed : {1, 2}) {
+      cv::Mat buffer(picture.rows + 80, picture.cols + 80, CV_8UC3);
+      cv::theRNG().state = seed;
+      cv::randu(buffer, 0, 256);
+      const cv::Rect inside(40, 40, picture.cols, picture.rows);
+      picture.copyTo(buffer(inside));
+      EXPECT_EQ(signature(d.detect(buffer(inside))), alone) << "border " << border << " seed " << seed;
+    }
+  }
+}
+
 TEST(ModelFaceDetector, GreyBgraAndEmptyImages) {
   const cv::Mat img = image("robustness/orientation/hopper.jpg");
   cv::Mat grey, bgra;

@@ -6,11 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 
+#include "cli/face_tools.h"
 #include "config/config.h"
 #include "models/bgr_image.h"
 #include "models/face_detector.h"
@@ -44,14 +43,6 @@ namespace {
 constexpr int kGalleryLongEdge = 640;
 constexpr int kGalleryLookEdge = 320;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
-
 }  // namespace
 
 std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, FaceDetector& detector,
@@ -77,7 +68,7 @@ std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, Fa
     const auto t0 = std::chrono::steady_clock::now();
     DecodedImage image;
     try {
-      image = decode_image_reduced(slurp(path.string()), decode_limits(config), kGalleryLongEdge);
+      image = decode_image_reduced(read_whole_file(path.string()), decode_limits(config), kGalleryLongEdge);
     } catch (const DecodeError& e) {
       throw std::runtime_error("gallery photo " + path.string() + ": " + e.what());
     }

@@ -33,6 +33,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect/face.hpp>
 
+#include "config/allocator.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "models/model_file.h"
@@ -384,6 +385,7 @@ void time_large(const std::string& file, const std::string& model, DetectorOptio
 }  // namespace
 
 int main(int argc, char** argv) {
+  veil::tune_allocator_for_media();
   std::string testdata = std::string(VEIL_SHARED_DIR) + "/testdata";
   std::string models = std::getenv("VEIL_MODEL_DIR") ? std::getenv("VEIL_MODEL_DIR") : "";
   std::string large;

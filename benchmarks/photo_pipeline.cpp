@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/allocator.h"
 #include "cli/offline_judges.h"
 #include "config/config.h"
 #include "models/face_detector.h"
@@ -37,6 +38,7 @@ double ms_since(Clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  veil::tune_allocator_for_media();
   if (argc < 4) {
     std::cerr << "usage: photo_pipeline FILE GALLERY_DIR JOURNAL_CHILD [RUNS]\n";
     return 2;

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/allocator.h"
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
@@ -47,6 +48,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  veil::tune_allocator_for_media();
   if (argc < 3) return usage();
   const std::string input = argv[1], output = argv[2];
   veil::VideoOptions options;

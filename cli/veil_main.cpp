@@ -2,9 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "config/allocator.h"
 #include "cli/cli_context.h"
 
 int main(int argc, char** argv) {
+  veil::tune_allocator_for_media();
   veil::CliContext ctx;
   CLI::App app{"veil - consent-safe media for learning journals: the command-line tool."};
   app.require_subcommand(1);

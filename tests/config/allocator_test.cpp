@@ -1,0 +1,40 @@
+// The media allocator settings: frame-sized blocks come from the heap and stay there for the
+// next frame instead of being unmapped and faulted in again; very large blocks still go back.
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "config/allocator.h"
+
+namespace veil {
+namespace {
+
+TEST(Allocator, FrameSizedBlocksComeFromTheHeapAndStayForReuse) {
+  ASSERT_TRUE(tune_allocator_for_media());
+  const std::size_t frame = std::size_t(8) << 20;  // a 1080p BGR frame is ~6 MB
+  const struct mallinfo2 before = mallinfo2();
+  void* block = std::malloc(frame);
+  ASSERT_NE(block, nullptr);
+  std::memset(block, 1, frame);
+  const struct mallinfo2 during = mallinfo2();
+  EXPECT_EQ(during.hblks, before.hblks) << "an 8 MB block was mapped on its own";
+  std::free(block);
+  const struct mallinfo2 after = mallinfo2();
+  EXPECT_EQ(after.arena, during.arena) << "the heap gave the freed block back to the kernel";
+  EXPECT_GE(after.fordblks, frame);
+}
+
+TEST(Allocator, BlocksAboveTheLimitAreStillMappedAndReturned) {
+  ASSERT_TRUE(tune_allocator_for_media());
+  const struct mallinfo2 before = mallinfo2();
+  void* block = std::malloc(kHeapBlockLimit + (std::size_t(4) << 20));
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(mallinfo2().hblks, before.hblks + 1);
+  std::free(block);
+  EXPECT_EQ(mallinfo2().hblks, before.hblks);
+}
+
+}  // namespace
+}  // namespace veil

@@ -3,10 +3,12 @@
 #include <iostream>
 
 #include "config/allocator.h"
+#include "pipeline/decode.h"
 #include "cli/cli_context.h"
 
 int main(int argc, char** argv) {
   veil::tune_allocator_for_media();
+  veil::ensure_vips_started();  // before any thread: it sets VIPSHOME for a moment
   veil::CliContext ctx;
   CLI::App app{"veil - consent-safe media for learning journals: the command-line tool."};
   app.require_subcommand(1);

@@ -63,7 +63,10 @@ DecodedImage decode_image_reduced(const std::string& bytes, const DecodeLimits& 
 // like decode_image for input it cannot open.
 std::vector<std::string> image_metadata_fields(const std::string& bytes);
 
-// Initialises libvips once per process (safe to call many times, from any thread).
+// Initialises libvips once per process, with the HEIF module as its only module (see
+// decode.cpp). Safe to call many times, from any thread, but the first call briefly sets
+// VIPSHOME in the environment: make it from main() before other threads start (veil and
+// veild do); a later first call from a worker thread still works but races other getenv().
 void ensure_vips_started();
 
 }  // namespace veil

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/allocator.h"
+#include "config/huge_pages.h"
 #include "cli/offline_judges.h"
 #include "config/config.h"
 #include "models/face_detector.h"
@@ -38,6 +39,7 @@ double ms_since(Clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  veil::restart_with_huge_pages(argv);
   veil::tune_allocator_for_media();
   if (argc < 4) {
     std::cerr << "usage: photo_pipeline FILE GALLERY_DIR JOURNAL_CHILD [RUNS]\n";

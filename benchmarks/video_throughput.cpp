@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/allocator.h"
+#include "config/huge_pages.h"
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
@@ -48,6 +49,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  veil::restart_with_huge_pages(argv);
   veil::tune_allocator_for_media();
   if (argc < 3) return usage();
   const std::string input = argv[1], output = argv[2];

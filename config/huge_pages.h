@@ -6,9 +6,13 @@
 // the call's time on the 2-core VM; with huge pages it is ~7,000. The kernel here gives huge
 // pages only to memory that asks for them (transparent_hugepage=madvise), and glibc asks only
 // when this tunable is set. So `veil` is a small launcher (cli/veil_launcher.cpp) that adds it
-// and starts `veil-core` beside itself; see docs/performance.md.
+// and starts `veil-core` beside itself, and veild and the benchmark drivers restart
+// themselves with it once; see docs/performance.md.
 #pragma once
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -22,6 +26,18 @@ inline std::string tunables_with_huge_pages(const char* current) {
   const std::string now = current ? current : "";
   if (now.find("glibc.malloc.hugetlb=") != std::string::npos) return now;
   return now.empty() ? std::string(kHugePageTunable) : now + ":" + std::string(kHugePageTunable);
+}
+
+// For long-running programs (veild, the benchmark drivers), first thing in main(): unless the
+// tunable is already in GLIBC_TUNABLES, adds it and executes this program again with the same
+// arguments (one extra start, ~0.1 s). Returns only if nothing was done or the exec failed;
+// the program then runs without huge pages.
+inline void restart_with_huge_pages(char** argv) {
+  const char* current = std::getenv("GLIBC_TUNABLES");
+  const std::string wanted = tunables_with_huge_pages(current);
+  if (current && wanted == current) return;
+  setenv("GLIBC_TUNABLES", wanted.c_str(), 1);
+  execv("/proc/self/exe", argv);
 }
 
 }  // namespace veil

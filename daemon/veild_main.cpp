@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include "config/allocator.h"
+#include "config/huge_pages.h"
 #include "pipeline/decode.h"
 #include "config/config.h"
 #include "config/logging.h"
 #include "daemon/daemon.h"
 
 int main(int argc, char** argv) {
+  veil::restart_with_huge_pages(argv);
   veil::tune_allocator_for_media();
   veil::ensure_vips_started();  // before any thread: it sets VIPSHOME for a moment
   CLI::App app{"veild - the Veil media-processing daemon.\n"

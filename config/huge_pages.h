@@ -10,6 +10,7 @@
 // themselves with it once; see docs/performance.md.
 #pragma once
 
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -31,8 +32,10 @@ inline std::string tunables_with_huge_pages(const char* current) {
 // For long-running programs (veild, the benchmark drivers), first thing in main(): unless the
 // tunable is already in GLIBC_TUNABLES, adds it and executes this program again with the same
 // arguments (one extra start, ~0.1 s). Returns only if nothing was done or the exec failed;
-// the program then runs without huge pages.
+// the program then runs without huge pages. Never in secure-execution mode (set-user-ID),
+// where glibc drops GLIBC_TUNABLES and the restart would repeat for ever.
 inline void restart_with_huge_pages(char** argv) {
+  if (getauxval(AT_SECURE) != 0) return;
   const char* current = std::getenv("GLIBC_TUNABLES");
   const std::string wanted = tunables_with_huge_pages(current);
   if (current && wanted == current) return;

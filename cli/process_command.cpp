@@ -25,8 +25,7 @@
 #include "pipeline/consent_judge.h"
 #include "pipeline/photo_pipeline.h"
 #include "pipeline/stage_options.h"
-#include "pipeline/video_probe.h"
-#include "pipeline/video_process.h"
+#include "pipeline/video_module.h"
 
 namespace veil {
 namespace {
@@ -73,7 +72,7 @@ int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
     media_id = tx.exec_params1(
                      "INSERT INTO media (id, journal_child_id, uploader_role, kind, original_sha256, bytes, state) "
                      "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'processing') RETURNING id::text",
-                     journal.id, args.role, looks_like_video(args.file) ? "video" : "photo", sha256_hex(bytes),
+                     journal.id, args.role, looks_like_video_file(args.file) ? "video" : "photo", sha256_hex(bytes),
                      static_cast<std::int64_t>(bytes.size()))[0]
                    .as<std::string>();
     append_audit(tx, AuditEntry{ctx.actor(), "media.received", media_id, journal.id,
@@ -127,7 +126,7 @@ int run_process_video(CliContext& ctx, const ProcessArgs& args, FaceDetector& de
   const std::string mp4 = args.out_dir + "/video.mp4";
   nlohmann::json outputs = nlohmann::json::array();
   try {
-    const VideoResult v = process_video(args.file, mp4, detector, &embedder, judge, video_options(ctx.config));
+    const VideoResult v = video_module().process_video(args.file, mp4, detector, &embedder, judge, video_options(ctx.config));
     outputs.push_back({{"kind", "video"}, {"path", mp4}, {"width", v.width}, {"height", v.height}, {"mime", "video/mp4"}});
     if (!v.poster.empty()) {
       for (const auto& r : make_renditions(v.poster, rendition_options(ctx.config))) {
@@ -137,7 +136,7 @@ int run_process_video(CliContext& ctx, const ProcessArgs& args, FaceDetector& de
         outputs.push_back({{"kind", kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
       }
     }
-    nlohmann::json out = video_json(args.file, video_result_json(v), outputs);
+    nlohmann::json out = video_json(args.file, video_module().video_result_json(v), outputs);
     std::string outcome = v.held ? "held" : "published", reason = v.held ? v.hold_reason : "";
     if (auto* consent = dynamic_cast<ConsentJudge*>(&judge); consent && !v.held) {
       const ItemDecision item = consent->outcome(false);
@@ -163,7 +162,7 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
   if (args.thorough) ctx.config.detection.mode = "thorough";
   const bool offline = args.keep_all || args.blur_all || !args.gallery.empty();
   if (!offline && !args.journal.empty()) return run_process_with_database(ctx, args);
-  const bool video = looks_like_video(args.file);
+  const bool video = looks_like_video_file(args.file);
   // A photo is decoded on a second thread while the models load and the gallery is enrolled
   // (together about as long as decoding a 12 MP JPEG).
   std::future<DecodedImage> decoded;

@@ -8,6 +8,7 @@
 
 #include "daemon/service.h"
 #include "models/model_file.h"
+#include "pipeline/video_module.h"
 #include "storage/database.h"
 #include "storage/process_runner.h"
 
@@ -32,6 +33,8 @@ int run_daemon(const Config& config, const std::function<Config()>& reload) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   check_models(config);
+  video_module();  // opened here so that a broken install fails at start-up, not at the first video
+  spdlog::info("video module: {}", video_module_path());
 
   const std::string data_dir = effective_data_dir(config);
   if (geteuid() == 0) {

@@ -20,7 +20,7 @@
 #include "pipeline/consent_judge.h"
 #include "pipeline/photo_pipeline.h"
 #include "pipeline/stage_options.h"
-#include "pipeline/video_process.h"
+#include "pipeline/video_module.h"
 #include "storage/audit_log.h"
 #include "storage/children_repository.h"
 
@@ -141,9 +141,9 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
     if (!out) throw std::runtime_error("cannot write a temporary copy of the video");
   }
   try {
-    const VideoResult v = process_video(input, output, impl_->detector, &impl_->embedder, judge,
+    const VideoResult v = video_module().process_video(input, output, impl_->detector, &impl_->embedder, judge,
                                         video_options(impl_->config));
-    result.video = video_result_json(v);
+    result.video = video_module().video_result_json(v);
     result.state = v.held ? "held" : "published";
     result.reason = v.held ? v.hold_reason : "";
     for (const auto& t : v.tracks) {

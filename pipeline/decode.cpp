@@ -176,6 +176,15 @@ const Loader* find_loader(const std::string& bytes) {
   return nullptr;
 }
 
+}  // namespace
+
+bool looks_like_photo(const std::string& first_bytes) {
+  ensure_vips_started();
+  return !first_bytes.empty() && find_loader(first_bytes) != nullptr;
+}
+
+namespace {
+
 // Walks a GIF's block structure (no LZW decoding): the bounding box of the logical
 // screen and every image descriptor, and whether the first frame's data is complete
 // (libnsgif would quietly render a cut frame). Stops at the trailer or where the data

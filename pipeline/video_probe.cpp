@@ -18,17 +18,7 @@
 
 namespace veil {
 
-const char* to_string(VideoErrorKind kind) {
-  switch (kind) {
-    case VideoErrorKind::no_video_stream: return "no_video_stream";
-    case VideoErrorKind::too_long: return "too_long";
-    case VideoErrorKind::too_large: return "too_large";
-    case VideoErrorKind::too_many_pixels: return "too_many_pixels";
-    case VideoErrorKind::corrupt: return "corrupt";
-    case VideoErrorKind::unsupported: return "unsupported";
-  }
-  return "unknown";
-}
+// to_string(VideoErrorKind) is in video_module.cpp: programs that do not load this module need it.
 
 namespace {
 

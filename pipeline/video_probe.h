@@ -35,7 +35,8 @@ enum class VideoErrorKind {
   unsupported,      // not a video container Veil accepts (random bytes, an image), or no decoder
 };
 
-// "no_video_stream", "too_long", "too_large", "too_many_pixels", "corrupt", "unsupported".
+// "no_video_stream", "too_long", "too_large", "too_many_pixels", "corrupt", "unsupported"
+// (defined in video_module.cpp, outside the video module).
 const char* to_string(VideoErrorKind kind);
 
 // A refused video. what() is a one-line, human-readable reason.

@@ -3,7 +3,7 @@
 //
 // Why: glibc's malloc hands blocks above its mmap threshold (128 KiB, floating upwards) to the
 // kernel with mmap/munmap, and trims the top of each heap back to the kernel past 128 KiB
-// free. A 1080p frame (3-6 MB), the detector's input blob (3-12 MB) and its activations are
+// free. A 1080p frame (3-6 MB), the detector's float input blob (~3 MB at 640x360) and its activations are
 // allocated and freed for every frame or photo, so each one was taken again as fresh pages
 // that the kernel must fault in and zero: 230,000 page faults for the 4-second walkers clip,
 // 58,000 for one 12 MP photo. On a virtual machine a fault costs ~10 us.

@@ -1,5 +1,6 @@
 // Opens the video module (see video_module.h) and routes files between photo and video.
-// Also holds to_string(VideoErrorKind), which callers outside the module need.
+// Also holds to_string(VideoErrorKind) and read_file_head(), which code outside the module
+// needs too (the module links this file as well).
 #include "pipeline/video_module.h"
 
 #include <dlfcn.h>
@@ -54,13 +55,16 @@ const VideoModule& video_module() {
   return module;
 }
 
-bool looks_like_video_file(const std::string& path) {
-  constexpr std::size_t kHeadBytes = 64 * 1024;
+std::string read_file_head(const std::string& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
-  std::string head(kHeadBytes, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(kHeadBytes));
+  std::string head(max_bytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(max_bytes));
   head.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
-  if (looks_like_photo(head)) return false;
+  return head;
+}
+
+bool looks_like_video_file(const std::string& path) {
+  if (looks_like_photo(read_file_head(path, 64 * 1024))) return false;
   return video_module().looks_like_video(path);
 }
 

@@ -61,14 +61,6 @@ const AVInputFormat* probe_container(const std::string& bytes) {
   return av_probe_input_format2(&pd, 1, &score);
 }
 
-std::string read_head(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  std::string head(max_bytes, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(max_bytes));
-  head.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
-  return head;
-}
-
 bool is_cover_art(const AVStream* st) { return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0; }
 
 }  // namespace
@@ -79,7 +71,7 @@ bool looks_like_video(const std::string& path_or_first_bytes) {
   std::error_code ec;
   if (path_or_first_bytes.size() < 4096 && path_or_first_bytes.find('\0') == std::string::npos &&
       std::filesystem::is_regular_file(path_or_first_bytes, ec)) {
-    head = read_head(path_or_first_bytes, kProbeBytes);
+    head = read_file_head(path_or_first_bytes, kProbeBytes);
   }
   if (head.size() > kProbeBytes) head.resize(kProbeBytes);
   if (is_image_brand(head)) return false;
@@ -99,7 +91,7 @@ av::InputPtr open_video_input(const std::string& path, const LimitsConfig& limit
                                                     std::to_string(limits.max_file_bytes));
   if (info.file_bytes == 0) throw VideoError(VideoErrorKind::corrupt, "empty file");
 
-  const std::string head = read_head(path, kProbeBytes);
+  const std::string head = read_file_head(path, kProbeBytes);
   if (is_image_brand(head))
     throw VideoError(VideoErrorKind::unsupported, "a still image (HEIF/AVIF), not a video");
   const AVInputFormat* format = probe_container(head);

@@ -18,6 +18,7 @@
 //    they belong to the photo pipeline (pipeline/decode.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -71,6 +72,10 @@ struct VideoInfo {
 // Probes `path` and checks it against `limits` (max_file_bytes, max_pixels,
 // max_video_seconds, max_video_long_edge). Throws VideoError when refused.
 VideoInfo probe_video(const std::string& path, const LimitsConfig& limits);
+
+// The first `max_bytes` bytes of the file at `path` (fewer if it is shorter; empty if it
+// cannot be read). Defined in video_module.cpp: routing and probing both use it.
+std::string read_file_head(const std::string& path, std::size_t max_bytes);
 
 // Whether `path_or_first_bytes` is a video container Veil's video pipeline handles.
 // The argument is taken as a path when it names an existing regular file (its first

@@ -10,9 +10,12 @@
 //  YuNet 640x480 pass measured in the same process.
 //
 // Usage: face_accuracy [--testdata DIR] [--models DIR] [--large FILE] [--threads N]
-//                      [--score X] [--sweep] [--skip-recognition]
+//                      [--score X] [--sweep] [--skip-recognition] [--no-second-detector] [--misses DIR]
 //                      [--mirror 0|1] [--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]
 // (the last group overrides the detector's pass planning in both modes, for experiments)
+// The detector is set up as veil's default configuration: YuNet 2022mar with the YuNet 2023mar
+// second network (--no-second-detector: the first alone). --misses DIR lists every face >= 32 px
+// left uncovered with the detections around it and draws them into DIR.
 // Images are decoded with cv::imread. Run through benchmarks/face_accuracy.sh.
 #include <algorithm>
 #include <array>
@@ -34,6 +37,7 @@
 #include <opencv2/objdetect/face.hpp>
 
 #include "config/allocator.h"
+#include "config/config.h"
 #include "config/huge_pages.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
@@ -118,45 +122,34 @@ void match(const std::vector<Box>& truth, const std::vector<DetectedFace>& det, 
   }
 }
 
-// Other redaction geometries, for comparison only: the box scaled by `expand` around a centre
-// moved up by `up` face heights, with the ellipse inscribed in the clipped region (what was
-// painted before 2026-11-25; the default now is expand 1.6, centred, ellipse cut by the edge).
+// Other redaction geometries, for comparison only: the box scaled by `expand_w` x `expand_h`
+// around its centre moved down by `down` face heights, the ellipse cut by the image edge as
+// redact_face paints it.
 struct WhatIf {
   const char* name;
-  float expand, up;
+  float expand_w, expand_h, down;
 };
-const WhatIf kWhatIf[] = {{"expand 1.4, centred", 1.4f, 0.f}, {"expand 1.6, centred", 1.6f, 0.f},
-                          {"expand 1.6, 0.1 h up", 1.6f, 0.1f}};
+const WhatIf kWhatIf[] = {{"1.4 x 1.4", 1.4f, 1.4f, 0.f},       {"1.6 x 1.6", 1.6f, 1.6f, 0.f},
+                          {"1.6 x 1.6, 0.1 h up", 1.6f, 1.6f, -0.1f}, {"1.7 x 1.7", 1.7f, 1.7f, 0.f},
+                          {"1.6 x 2.0", 1.6f, 2.0f, 0.f},       {"1.8 x 1.8", 1.8f, 1.8f, 0.f}};
 
-Box what_if_region(const Box& f, const WhatIf& g, int w, int h) {
-  const float cx = f.x + f.w / 2, cy = f.y + f.h / 2 - g.up * f.h;
-  float x1 = std::floor(cx - f.w * g.expand / 2), y1 = std::floor(cy - f.h * g.expand / 2);
-  float x2 = std::ceil(cx + f.w * g.expand / 2), y2 = std::ceil(cy + f.h * g.expand / 2);
-  x1 = std::clamp(x1, 0.f, float(w)), x2 = std::clamp(x2, 0.f, float(w));
-  y1 = std::clamp(y1, 0.f, float(h)), y2 = std::clamp(y2, 0.f, float(h));
+Box what_if_ellipse_box(const Box& f, const WhatIf& g) {
+  const float cx = f.x + f.w / 2, cy = f.y + f.h / 2 + g.down * f.h;
+  const float x1 = std::floor(cx - f.w * g.expand_w / 2), y1 = std::floor(cy - f.h * g.expand_h / 2);
+  const float x2 = std::ceil(cx + f.w * g.expand_w / 2), y2 = std::ceil(cy + f.h * g.expand_h / 2);
   return {x1, y1, x2 - x1, y2 - y1};
 }
 
 // The pixels redact_face paints for these faces: the ellipse inscribed in each face's
-// redaction_ellipse_box (RedactOptions{}), cut by the image edge; or, for a what-if geometry,
-// the ellipse inscribed in its clipped region.
+// redaction_ellipse_box (RedactOptions{}), cut by the image edge; or the same for a what-if
+// geometry.
 cv::Mat painted_mask(const std::vector<DetectedFace>& faces, int w, int h, const WhatIf* what_if = nullptr) {
   cv::Mat mask = cv::Mat::zeros(h, w, CV_8UC1);
   for (const auto& f : faces) {
-    if (!what_if) {
-      const Box e = redaction_ellipse_box(f.box, RedactOptions{});
-      const int ew = static_cast<int>(e.w), eh = static_cast<int>(e.h);
-      cv::ellipse(mask, cv::Point(static_cast<int>(e.x) + ew / 2, static_cast<int>(e.y) + eh / 2),
-                  cv::Size(std::max(1, ew / 2), std::max(1, eh / 2)), 0, 0, 360, cv::Scalar(255), cv::FILLED);
-      continue;
-    }
-    const Box r = what_if_region(f.box, *what_if, w, h);
-    const int rx = static_cast<int>(r.x), ry = static_cast<int>(r.y);
-    const int rw = static_cast<int>(r.w), rh = static_cast<int>(r.h);
-    if (rw <= 0 || rh <= 0) continue;
-    cv::Mat roi = mask(cv::Rect(rx, ry, rw, rh));
-    cv::ellipse(roi, cv::Point(rw / 2, rh / 2), cv::Size(std::max(1, rw / 2), std::max(1, rh / 2)), 0, 0, 360,
-                cv::Scalar(255), cv::FILLED);
+    const Box e = what_if ? what_if_ellipse_box(f.box, *what_if) : redaction_ellipse_box(f.box, RedactOptions{});
+    const int ew = static_cast<int>(e.w), eh = static_cast<int>(e.h);
+    cv::ellipse(mask, cv::Point(static_cast<int>(e.x) + ew / 2, static_cast<int>(e.y) + eh / 2),
+                cv::Size(std::max(1, ew / 2), std::max(1, eh / 2)), 0, 0, 360, cv::Scalar(255), cv::FILLED);
   }
   return mask;
 }
@@ -167,6 +160,28 @@ double covered_fraction(const cv::Mat& mask, const Box& b) {
                      cv::Rect(0, 0, mask.cols, mask.rows);
   if (r.area() <= 0) return 0;
   return static_cast<double>(cv::countNonZero(mask(r))) / r.area();
+}
+
+// Set by --misses DIR: every annotated face >= 32 px left uncovered is listed with the detections
+// around it, and its image is written to DIR with the truth (green) and the detections (red,
+// landmarks as dots) drawn on it.
+std::string g_misses_dir;
+
+void report_miss(const DetectionImage& img, const Box& t, const std::vector<DetectedFace>& faces, double covered) {
+  std::printf("miss      %s truth [%.0f,%.0f %.0fx%.0f] covered %.2f\n", img.file.c_str(), t.x, t.y, t.w, t.h, covered);
+  cv::Mat canvas = img.image.clone();
+  cv::rectangle(canvas, cv::Rect(int(t.x), int(t.y), int(t.w), int(t.h)), cv::Scalar(0, 255, 0), 1);
+  for (const auto& f : faces) {
+    cv::rectangle(canvas, cv::Rect(int(f.box.x), int(f.box.y), int(f.box.w), int(f.box.h)), cv::Scalar(0, 0, 255), 1);
+    for (const auto& p : f.landmarks) cv::circle(canvas, cv::Point(int(p.x), int(p.y)), 1, cv::Scalar(255, 0, 0), -1);
+    if (iou(t, f.box) <= 0) continue;
+    std::printf("miss        detection [%.0f,%.0f %.0fx%.0f] score %.2f iou %.2f landmarks", f.box.x, f.box.y, f.box.w,
+                f.box.h, f.score, iou(t, f.box));
+    for (const auto& p : f.landmarks) std::printf(" (%.0f,%.0f)", p.x, p.y);
+    std::printf("\n");
+  }
+  const std::string name = std::filesystem::path(img.file).stem().string();
+  cv::imwrite(g_misses_dir + "/" + name + ".png", canvas);
 }
 
 DetectionStats run_detection(FaceDetector& detector, const std::vector<DetectionImage>& images,
@@ -184,7 +199,9 @@ DetectionStats run_detection(FaceDetector& detector, const std::vector<Detection
       const int b = bucket(img.truth[t].h);
       ++s.truth[b];
       s.found[b] += hit[t];
-      s.covered[b] += covered_fraction(mask, img.truth[t]) >= 0.8;
+      const double c = covered_fraction(mask, img.truth[t]);
+      s.covered[b] += c >= 0.8;
+      if (!g_misses_dir.empty() && c < 0.8 && b >= 2) report_miss(img, img.truth[t], faces, c);
     }
     s.covered_what_if.resize(std::size(kWhatIf));
     for (std::size_t g = 0; g < std::size(kWhatIf); ++g) {
@@ -232,7 +249,7 @@ void print_detection(const char* mode, const DetectionStats& s) {
   for (std::size_t g = 0; g < s.covered_what_if.size(); ++g) {
     int c = 0, c32 = 0;
     for (int b = 0; b < kBuckets; ++b) c += s.covered_what_if[g][b], c32 += b >= 2 ? s.covered_what_if[g][b] : 0;
-    std::printf("coverage  %-8s what-if region %-20s (not what redact_face paints): all %.3f  faces >= 32 px %.3f\n",
+    std::printf("coverage  %-8s what-if ellipse %-22s (not what redact_face paints): all %.3f  faces >= 32 px %.3f\n",
                 mode, kWhatIf[g].name, double(c) / truth, double(c32) / truth32);
   }
   std::printf("negatives %-8s %d detections on %d images without people\n", mode, s.negative_detections,
@@ -393,7 +410,7 @@ int main(int argc, char** argv) {
   std::string large;
   int threads = 1;
   float score = -1;
-  bool sweep = false, recognition = true;
+  bool sweep = false, recognition = true, second_detector = true;
   DetectorOptions plan;  // pass-planning overrides (0 / -1: the mode's defaults)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -417,10 +434,12 @@ int main(int argc, char** argv) {
     else if (a == "--base") plan.base_long_edge = std::stoi(next());
     else if (a == "--tile") plan.tile_size = std::stoi(next());
     else if (a == "--skip-recognition") recognition = false;
+    else if (a == "--misses") g_misses_dir = next();
+    else if (a == "--no-second-detector") second_detector = false;
     else {
       std::fprintf(stderr, "usage: %s [--testdata DIR] [--models DIR] [--large FILE] [--threads N] [--score X] "
-                           "[--sweep] [--skip-recognition] [--mirror 0|1] [--min-face PX] [--upscale X] "
-                           "[--budget MP] [--base PX] [--tile PX]\n", argv[0]);
+                           "[--sweep] [--skip-recognition] [--no-second-detector] [--misses DIR] [--mirror 0|1] "
+                           "[--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]\n", argv[0]);
       return 2;
     }
   }
@@ -436,6 +455,12 @@ int main(int argc, char** argv) {
   dopt.model_path = models + "/face_detection_yunet_2022mar.onnx";
   dopt.model_sha256 = "50ef07f702a31741ca46a4c0d947773b64143b9362780237bf0d427d6c79bab7";
   if (score >= 0) dopt.score_threshold = score;
+  if (second_detector) {  // as veil's default configuration
+    const Config defaults;
+    dopt.second_model_path = models + "/" + defaults.models.second_detector;
+    dopt.second_model_sha256 = defaults.models.second_detector_sha256;
+    dopt.second_score_threshold = static_cast<float>(defaults.detection.second_score_threshold);
+  }
   EmbedderOptions eopt;
   eopt.model_path = models + "/face_recognition_mobilefacenet_128d.onnx";
   eopt.model_sha256 = "e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f";

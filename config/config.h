@@ -26,6 +26,9 @@ struct ModelsConfig {
   std::string dir;             // empty: VEIL_MODEL_DIR, else the directory scripts/setup fills
   std::string detector = "face_detection_yunet_2022mar.onnx";
   std::string detector_sha256 = "50ef07f702a31741ca46a4c0d947773b64143b9362780237bf0d427d6c79bab7";
+  // Second detector (YuNet 2023mar) run on the whole-image pass for photos; empty: none.
+  std::string second_detector = "face_detection_yunet_2023mar.onnx";
+  std::string second_detector_sha256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4";
   std::string embedder = "face_recognition_mobilefacenet_128d.onnx";
   std::string embedder_sha256 = "e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f";
   int embedder_input_size = 112;
@@ -44,6 +47,7 @@ struct DetectionConfig {
   double score_threshold = 0.4;
   double nms_threshold = 0.3;
   std::string mode = "default";  // "default" or "thorough"
+  double second_score_threshold = 0.5;  // the second detector's minimum confidence
 };
 
 struct MatchingConfig {
@@ -61,7 +65,8 @@ struct EnrolmentConfig {
 
 struct RedactionConfig {
   std::string style = "pixelate_blur";  // or "solid"
-  double expand = 1.6;
+  double expand = 1.6;         // painted ellipse width / face box width
+  double expand_height = 1.6;  // painted ellipse height / face box height
   int cells = 8;
 };
 

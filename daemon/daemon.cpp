@@ -17,8 +17,12 @@ namespace veil {
 void check_models(const Config& config) {
   const std::string dir = effective_model_dir(config);
   read_verified_model(dir + "/" + config.models.detector, config.models.detector_sha256);
+  if (!config.models.second_detector.empty())
+    read_verified_model(dir + "/" + config.models.second_detector, config.models.second_detector_sha256);
   read_verified_model(dir + "/" + config.models.embedder, config.models.embedder_sha256);
-  spdlog::info("models: {} and {} verified in {}", config.models.detector, config.models.embedder, dir);
+  spdlog::info("models: {}{}{} and {} verified in {}", config.models.detector,
+               config.models.second_detector.empty() ? "" : ", ", config.models.second_detector,
+               config.models.embedder, dir);
 }
 
 int run_daemon(const Config& config) { return run_daemon(config, nullptr); }

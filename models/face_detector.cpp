@@ -1,4 +1,5 @@
-// YuNet (cv::FaceDetectorYN, 2022mar) over several scales and tiles, merged with NMS.
+// YuNet (cv::FaceDetectorYN, 2022mar) over several scales and tiles, plus an optional second
+// network on the whole-image pass, merged with NMS.
 //
 // Why several passes: YuNet finds faces from about 16 to about 300 detector pixels tall. One
 // pass with the long edge at 640 therefore misses faces below ~16 * L / 640 original pixels
@@ -22,6 +23,7 @@
 #include <opencv2/objdetect/face.hpp>
 
 #include "models/model_file.h"
+#include "models/yunet2023_network.h"
 
 namespace veil {
 namespace {
@@ -85,7 +87,14 @@ int tile_origin(int i, int n, int length, int tile) {
 struct Candidate {
   DetectedFace face;
   bool at_tile_edge = false;  // touches an inner tile edge: maybe a partial face
+  bool second = false;        // found by the second network
 };
+
+Box union_box(const Box& a, const Box& b) {
+  const float x1 = std::min(a.x, b.x), y1 = std::min(a.y, b.y);
+  const float x2 = std::max(a.x + a.w, b.x + b.w), y2 = std::max(a.y + a.h, b.y + b.h);
+  return {x1, y1, x2 - x1, y2 - y1};
+}
 
 float intersection_over_smaller(const Box& a, const Box& b) {
   const float x1 = std::max(a.x, b.x), y1 = std::max(a.y, b.y);
@@ -165,6 +174,25 @@ struct FaceDetector::Impl {
   // One cv::FaceDetectorYN per input size, most recently used first (create() costs a model load).
   std::list<std::pair<std::pair<int, int>, cv::Ptr<cv::FaceDetectorYN>>> cache;
   static constexpr std::size_t kCacheSize = 6;
+  std::unique_ptr<YuNet2023Network> second;  // options.second_model_path, or none
+  // The second network on a whole pass's scaled image; appends its faces in original pixels.
+  void run_second(const cv::Mat& image, const DetectionPass& pass, int image_w, int image_h,
+                  std::vector<Candidate>& out) {
+    const float inv = static_cast<float>(1.0 / pass.scale);
+    for (const DetectedFace& f : second->detect(image, options.second_score_threshold, options.nms_threshold)) {
+      const float x1 = std::clamp(f.box.x * inv, 0.f, static_cast<float>(image_w));
+      const float y1 = std::clamp(f.box.y * inv, 0.f, static_cast<float>(image_h));
+      const float x2 = std::clamp((f.box.x + f.box.w) * inv, 0.f, static_cast<float>(image_w));
+      const float y2 = std::clamp((f.box.y + f.box.h) * inv, 0.f, static_cast<float>(image_h));
+      if (x2 - x1 < 1.f || y2 - y1 < 1.f) continue;
+      Candidate c;
+      c.second = true;
+      c.face.box = {x1, y1, x2 - x1, y2 - y1};
+      c.face.score = f.score;
+      for (int k = 0; k < 5; ++k) c.face.landmarks[k] = {f.landmarks[k].x * inv, f.landmarks[k].y * inv};
+      out.push_back(c);
+    }
+  }
 
   cv::FaceDetectorYN& detector_for(int w, int h) {
     const std::pair<int, int> key{w, h};
@@ -259,6 +287,8 @@ FaceDetector::FaceDetector(const DetectorOptions& options) : impl_(std::make_uni
   // Checks presence and sha256; OpenCV 4.6 then loads the model from the same path.
   read_verified_model(options.model_path, options.model_sha256);
   impl_->detector_for(options.base_long_edge > 0 ? options.base_long_edge : 640, 480);  // loads once: fails early
+  if (!options.second_model_path.empty())
+    impl_->second = std::make_unique<YuNet2023Network>(options.second_model_path, options.second_model_sha256);
 }
 
 FaceDetector::~FaceDetector() = default;
@@ -292,6 +322,9 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
       scaled = shrink_to(finer.empty() ? bgr : finer, size);
     }
     if (pass.scale <= 1.0) finer = scaled;
+    // The second network sees the whole-image pass without the border: measured on testdata, it
+    // finds the masked faces it adds only there (docs/models.md).
+    if (impl_->second && idx == 0) impl_->run_second(scaled, pass, W, H, candidates);
     if (pass.pad > 0) {
       cv::Mat padded;
       // BORDER_ISOLATED: `scaled` may be a view into a larger buffer (a video frame with spare
@@ -321,16 +354,25 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
     if (a.at_tile_edge != b.at_tile_edge) return !a.at_tile_edge;
     return a.face.score > b.face.score;
   });
+  // When the two networks see the same face and disagree on its extent (more than a fifth of
+  // the other box outside the one kept, the higher score), the box kept grows to take in the
+  // other's: they do on masked and turned faces, and the painting must cover both (privacy
+  // first). Small disagreements are left alone: a larger painting looks more like a face to
+  // the detector (docs/models.md). The landmarks stay the kept face's.
   const float nms = impl_->options.nms_threshold;
+  std::vector<bool> kept_second;
   for (const Candidate& c : candidates) {
     bool suppressed = false;
-    for (const DetectedFace& k : result) {
-      if (iou(c.face.box, k.box) > nms || (c.at_tile_edge && intersection_over_smaller(c.face.box, k.box) > 0.5f)) {
+    for (std::size_t k = 0; k < result.size(); ++k) {
+      if (iou(c.face.box, result[k].box) > nms ||
+          (c.at_tile_edge && intersection_over_smaller(c.face.box, result[k].box) > 0.5f)) {
+        if (c.second != kept_second[k] && !c.at_tile_edge && share_inside(c.face.box, result[k].box) < 0.8f)
+          result[k].box = union_box(result[k].box, c.face.box);
         suppressed = true;
         break;
       }
     }
-    if (!suppressed) result.push_back(c.face);
+    if (!suppressed) result.push_back(c.face), kept_second.push_back(c.second);
   }
   std::sort(result.begin(), result.end(), [](const DetectedFace& a, const DetectedFace& b) { return a.score > b.score; });
   return result;

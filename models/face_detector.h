@@ -1,12 +1,13 @@
 // YuNet face detection (OpenCV 4.6 cv::FaceDetectorYN, 2022mar model) over as many
-// scales or tiles as needed to find small faces, merged with NMS.
+// scales or tiles as needed to find small faces, optionally with a second network (YuNet
+// 2023mar, models/yunet2023_network.h) on the whole-image pass, all merged with NMS.
 //
 // Contract: detect() never returns a face with score below options.score_threshold;
 // boxes are clipped to the image (landmarks are not: a face cut by the edge may have
 // landmarks outside it); throws ModelError if the model cannot run.
 // The constructor checks the model's sha256 (options.model_sha256) with
 // read_verified_model, then lets OpenCV load it from the same path (OpenCV 4.6 has no
-// buffer overload of FaceDetectorYN::create).
+// buffer overload of FaceDetectorYN::create); the same for the second model.
 // Not thread-safe: use one FaceDetector per thread. Thread counts are left to the caller.
 #pragma once
 
@@ -42,6 +43,12 @@ struct DetectorOptions {
   // The whole-image pass is framed by a black border (1/8 of its long edge on every side), so
   // that YuNet sees faces cut by the image edge; it costs ~1.8x that pass's pixels.
   bool edge_border = true;
+
+  // A second network on the whole-image pass (YuNet 2023mar, decoded by YuNet2023Network); its
+  // faces join the NMS merge. Empty path: none.
+  std::string second_model_path;
+  std::string second_model_sha256;
+  float second_score_threshold = 0.5f;
 };
 
 // One detector pass: the image scaled by `scale` (input_width x input_height), framed by `pad`

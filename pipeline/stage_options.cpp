@@ -12,6 +12,11 @@ DetectorOptions detector_options(const Config& config) {
   o.score_threshold = static_cast<float>(config.detection.score_threshold);
   o.nms_threshold = static_cast<float>(config.detection.nms_threshold);
   o.thorough = config.detection.mode == "thorough";
+  if (!config.models.second_detector.empty()) {
+    o.second_model_path = effective_model_dir(config) + "/" + config.models.second_detector;
+    o.second_model_sha256 = config.models.second_detector_sha256;
+    o.second_score_threshold = static_cast<float>(config.detection.second_score_threshold);
+  }
   return o;
 }
 
@@ -41,6 +46,7 @@ RedactOptions redact_options(const Config& config) {
   RedactOptions o;
   o.style = parse_redaction_style(config.redaction.style);
   o.expand = static_cast<float>(config.redaction.expand);
+  o.expand_height = static_cast<float>(config.redaction.expand_height);
   o.cells = config.redaction.cells;
   return o;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -56,11 +57,22 @@ int auto_detect_stride(double fps) {
   return std::clamp(static_cast<int>(std::lround(fps / 12.0)), 1, 8);
 }
 
-VideoResult process_video(const std::string& input_path, const std::string& output_mp4_path, FaceDetector& detector,
-                          FaceEmbedder* embedder, FaceJudge& judge, const VideoOptions& options) {
+VideoResult process_video(const std::string& input_path, const std::string& output_mp4_path,
+                          FaceDetector& photo_detector, FaceEmbedder* embedder, FaceJudge& judge,
+                          const VideoOptions& options) {
   VideoResult result;
   // Refuse early (header checks) before any decoding.
   result.input = probe_video(input_path, options.limits);
+  // Videos use the first detector network only: the second (photos' masked faces) would add
+  // three quarters of a detection to every frame looked at, and a video's tracks already
+  // carry a face across the frames where the first network loses it (docs/video.md).
+  std::unique_ptr<FaceDetector> first_only;
+  if (!photo_detector.options().second_model_path.empty()) {
+    DetectorOptions o = photo_detector.options();
+    o.second_model_path.clear();
+    first_only = std::make_unique<FaceDetector>(o);
+  }
+  FaceDetector& detector = first_only ? *first_only : photo_detector;
   const VideoInfo& info = result.input;
   const int stride = options.detect_stride > 0 ? options.detect_stride : auto_detect_stride(info.fps);
   const int recheck_stride = !options.recheck ? 0 : options.recheck_stride > 0 ? options.recheck_stride : stride;

@@ -27,6 +27,8 @@
 //    from pass 1's / pass 3's worker thread, the embedder from pass 1's worker, the judge
 //    from the calling thread), never concurrently. Pass 2's re-check makes its own
 //    FaceDetector from detector.options() (threshold lowered by recheck_margin).
+//  - Videos use the detector's first network only: a detector with a second network
+//    (DetectorOptions::second_model_path) is copied without it for the video.
 #pragma once
 
 #include <cstdint>

@@ -143,8 +143,8 @@ TEST(Veild, HelpListsItsOptions) {
 TEST(FetchModels, RefusesAMirrorFileWithTheWrongChecksum) {
   test::TempDir mirror, dest;
   std::ofstream(mirror.path() + "/face_detection_yunet_2022mar.onnx") << "tampered";
-  std::filesystem::copy_file(test::model_dir() + "/face_recognition_mobilefacenet_128d.onnx",
-                             mirror.path() + "/face_recognition_mobilefacenet_128d.onnx");
+  for (const char* good : {"face_detection_yunet_2023mar.onnx", "face_recognition_mobilefacenet_128d.onnx"})
+    std::filesystem::copy_file(test::model_dir() + "/" + good, mirror.path() + "/" + good);
   const auto r = test::run_command("VEIL_MODEL_MIRROR=" + mirror.path() + " " + VEIL_SOURCE_DIR +
                                    "/scripts/fetch-models " + dest.path());
   EXPECT_EQ(r.exit_code, 1);
@@ -153,7 +153,8 @@ TEST(FetchModels, RefusesAMirrorFileWithTheWrongChecksum) {
             std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists(dest.path() + "/face_detection_yunet_2022mar.onnx"));
-  // The good file was still verified and installed.
+  // The good files were still verified and installed.
+  EXPECT_TRUE(std::filesystem::exists(dest.path() + "/face_detection_yunet_2023mar.onnx"));
   EXPECT_TRUE(std::filesystem::exists(dest.path() + "/face_recognition_mobilefacenet_128d.onnx"));
 }
 

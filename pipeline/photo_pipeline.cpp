@@ -28,9 +28,13 @@ float intersection_over_area(const Box& a, const Box& of) {
 
 // A detector with the first pass's model, threshold and mode that runs one pass only: the
 // whole image with its long edge at `long_edge` (and the black border), enlarged at most
-// `max_upscale` times (0: the mode's default).
-std::unique_ptr<FaceDetector> single_pass_detector(const DetectorOptions& first_pass, int long_edge, float max_upscale) {
+// `max_upscale` times (0: the mode's default); with the first pass's second network or without.
+// The close looks go without it: it runs on a whole pass image, which for them is one square
+// around a painted face that the whole-image pass (with it) has already looked at.
+std::unique_ptr<FaceDetector> single_pass_detector(const DetectorOptions& first_pass, int long_edge, float max_upscale,
+                                                   bool second_network) {
   DetectorOptions o = first_pass;
+  if (!second_network) o.second_model_path.clear();
   o.base_long_edge = long_edge;
   o.max_upscale = max_upscale;
   o.min_face_height = 1e9f;  // no finer pass
@@ -48,7 +52,7 @@ struct CloseLook {
 }  // namespace
 
 RedactionVerifier::RedactionVerifier(FaceDetector& first_pass)
-    : detector_(first_pass), first_pass_(first_pass.options()), close_(single_pass_detector(first_pass_, kCropSide, 1.0f)) {}
+    : detector_(first_pass), first_pass_(first_pass.options()), close_(single_pass_detector(first_pass_, kCropSide, 1.0f, false)) {}
 
 RedactionVerifier::~RedactionVerifier() = default;
 
@@ -80,7 +84,8 @@ std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, con
     FaceDetector* one_pass = &detector_;
     if (plan_detection_passes(coarse.width, coarse.height, first_pass_).size() != 1) {
       if (!whole_)
-        whole_ = single_pass_detector(first_pass_, first_pass_.base_long_edge > 0 ? first_pass_.base_long_edge : 640, 0.f);
+        whole_ = single_pass_detector(first_pass_, first_pass_.base_long_edge > 0 ? first_pass_.base_long_edge : 640, 0.f,
+                                      true);
       one_pass = whole_.get();
     }
     const float fx = static_cast<float>(W) / small.cols, fy = static_cast<float>(H) / small.rows;

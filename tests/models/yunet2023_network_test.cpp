@@ -2,8 +2,11 @@
 // network: the masked faces it is there for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "models/face_detector.h"
 #include "models/model_file.h"
@@ -96,6 +99,45 @@ TEST(YuNet2023Network, TheSecondNetworkFindsAMaskedFaceTheFirstMisses) {
     for (const auto& g : both_faces) kept = kept || iou(f.box, g.box) > 0.6f;
     EXPECT_TRUE(kept) << "lost a face at " << f.box.x << "," << f.box.y;
   }
+}
+
+// Where the two networks disagree on a face's extent, the merged box takes in both: a masked
+// face in a 400x267 photo, whose box the second network draws down over the mask.
+TEST(YuNet2023Network, WhereTheNetworksDisagreeTheBoxTakesInBoth) {
+  const cv::Mat img = image("detection/images/facemask_maksssksksss539.png");
+  ASSERT_EQ(img.cols, 400);
+  const Point centre{308, 95};
+  auto at_centre = [&](const std::vector<DetectedFace>& faces) -> const DetectedFace* {
+    for (const auto& f : faces)
+      if (centre.x > f.box.x && centre.x < f.box.x + f.box.w && centre.y > f.box.y && centre.y < f.box.y + f.box.h)
+        return &f;
+    return nullptr;
+  };
+  FaceDetector first(detector_options(false));
+  FaceDetector both(detector_options(true));
+  const auto first_faces = first.detect(img);
+  const auto both_faces = both.detect(img);
+  // The second network alone, on the whole-image pass's image (long edge 640: x1.6), mapped back.
+  YuNet2023Network net(model("face_detection_yunet_2023mar.onnx"), kSha2023);
+  cv::Mat pass;
+  cv::resize(img, pass, cv::Size(640, 427), 0, 0, cv::INTER_LINEAR);
+  std::vector<DetectedFace> second_faces = net.detect(pass, 0.5f, 0.3f);
+  for (auto& f : second_faces) f.box = {f.box.x / 1.6f, f.box.y / 1.6f, f.box.w / 1.6f, f.box.h / 1.6f};
+  const DetectedFace* a = at_centre(first_faces);
+  const DetectedFace* b = at_centre(second_faces);
+  const DetectedFace* merged = at_centre(both_faces);
+  ASSERT_TRUE(a && b && merged);
+  ASSERT_LT(share_inside(b->box, a->box), 0.8f) << "the networks disagree on this face";
+  const float slack = 1.f;  // the pass image's rounding (427 / 267 is not exactly 1.6)
+  for (const Box* box : {&a->box, &b->box}) {
+    EXPECT_LE(merged->box.x, box->x + slack);
+    EXPECT_LE(merged->box.y, box->y + slack);
+    EXPECT_GE(merged->box.x + merged->box.w, box->x + box->w - slack);
+    EXPECT_GE(merged->box.y + merged->box.h, box->y + box->h - slack);
+  }
+  EXPECT_EQ(std::count_if(both_faces.begin(), both_faces.end(), [&](const DetectedFace& f) { return iou(f.box, merged->box) > 0.3f; }),
+            1)
+      << "one face, not two";
 }
 
 }  // namespace

@@ -18,14 +18,6 @@ namespace {
 // A face found again after redaction is "the same" as a kept face when they overlap this much.
 constexpr float kSameFaceIou = 0.3f;
 
-// The share of `of` that lies inside `a`.
-float intersection_over_area(const Box& a, const Box& of) {
-  const float x1 = std::max(a.x, of.x), y1 = std::max(a.y, of.y);
-  const float x2 = std::min(a.x + a.w, of.x + of.w), y2 = std::min(a.y + a.h, of.y + of.h);
-  const float inter = (x2 > x1 && y2 > y1) ? (x2 - x1) * (y2 - y1) : 0.f;
-  return of.area() > 0 ? inter / of.area() : 0.f;
-}
-
 // A detector with the first pass's model, threshold and mode that runs one pass only: the
 // whole image with its long edge at `long_edge` (and the black border), enlarged at most
 // `max_upscale` times (0: the mode's default); with the first pass's second network or without.
@@ -190,7 +182,7 @@ std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, con
       if (pf.judgement.decision != Decision::keep) continue;
       if (iou(f.face.box, pf.face.box) >= kSameFaceIou) explained = true;
       // Cut by the edge of a close look: part of a kept face next to the blurred one.
-      if (f.cut && intersection_over_area(pf.face.box, f.face.box) >= 0.5f) explained = true;
+      if (f.cut && share_inside(f.face.box, pf.face.box) >= 0.5f) explained = true;
     }
     // A detection whose eyes, nose and mouth all fall on painted pixels shows no facial
     // feature: it is the painted blob itself, which a detector may still take for a head.

@@ -137,7 +137,6 @@ std::map<std::string, Apply> schema(Config& c) {
       {"enrolment.max_template_age_days", int_field(c.enrolment.max_template_age_days, 0, 36500)},
       {"redaction.style", string_field(c.redaction.style, {"pixelate_blur", "solid"})},
       {"redaction.expand", float_field(c.redaction.expand, 1.0, 3.0)},
-      {"redaction.expand_height", float_field(c.redaction.expand_height, 1.0, 3.0)},
       {"redaction.cells", int_field(c.redaction.cells, 2, 16)},
       {"limits.max_pixels", int_field(c.limits.max_pixels, 1, 1'000'000'000)},
       {"limits.max_file_bytes", int_field(c.limits.max_file_bytes, 1, 1LL << 40)},

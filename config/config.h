@@ -65,8 +65,7 @@ struct EnrolmentConfig {
 
 struct RedactionConfig {
   std::string style = "pixelate_blur";  // or "solid"
-  double expand = 1.6;         // painted ellipse width / face box width
-  double expand_height = 1.6;  // painted ellipse height / face box height
+  double expand = 1.6;
   int cells = 8;
 };
 

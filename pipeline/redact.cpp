@@ -24,8 +24,9 @@ RedactionStyle parse_redaction_style(const std::string& name) {
 }
 
 Box redaction_ellipse_box(const Box& face, const RedactOptions& options) {
-  const float w = face.w * std::max(1.0f, options.expand);
-  const float h = face.h * std::max(1.0f, options.expand_height);
+  const float expand = std::max(1.0f, options.expand);
+  const float w = face.w * expand;
+  const float h = face.h * expand;
   const float cx = face.x + face.w / 2;
   // Centred on the box: YuNet's boxes already reach from the hairline to the chin (they sit
   // 0.06-0.13 face heights higher than hand-drawn boxes), so the expansion alone takes in

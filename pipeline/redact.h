@@ -1,8 +1,7 @@
 // Irreversible face redaction on full-resolution pixels (DESIGN.md section 5).
 //
-// The painted ellipse is inscribed in the face box expanded about its centre, `expand` times
-// in width and `expand_height` times in height (YuNet boxes run from the hairline to about the
-// chin, so this takes in forehead, hair and chin).
+// The painted ellipse is inscribed in the face box expanded by `expand` about its centre
+// (YuNet boxes run from the hairline to the chin, so this takes in forehead, hair and chin).
 // For a face cut by the image edge the ellipse keeps its full size and is cut by the edge
 // too (an ellipse fitted into the clipped box would leave the face's corners at the edge
 // visible). Inside it the pixels are pixelated to `cells` cells across the whole ellipse and
@@ -19,11 +18,10 @@ enum class RedactionStyle { pixelate_blur, solid };
 
 struct RedactOptions {
   RedactionStyle style = RedactionStyle::pixelate_blur;
-  // Width and height scale factors, >= 1. 1.6 measured (docs/models.md): a larger ellipse
-  // covers more of masked faces' annotated boxes, but its painting looks more like a face to
-  // YuNet (a painted face found again at 0.43-0.53).
+  // Box scale factor, >= 1. 1.6 measured (docs/models.md): a larger ellipse covers more of
+  // masked faces' annotated boxes, but its painting looks more like a face to YuNet (a painted
+  // face found again at 0.43-0.53).
   float expand = 1.6f;
-  float expand_height = 1.6f;
   int cells = 8;        // pixelation cells across the face
 };
 

@@ -46,7 +46,6 @@ RedactOptions redact_options(const Config& config) {
   RedactOptions o;
   o.style = parse_redaction_style(config.redaction.style);
   o.expand = static_cast<float>(config.redaction.expand);
-  o.expand_height = static_cast<float>(config.redaction.expand_height);
   o.cells = config.redaction.cells;
   return o;
 }

@@ -26,7 +26,6 @@ TEST(Config, EmptyFileGivesDefaults) {
   EXPECT_EQ(c.renditions.quality, 85);
   EXPECT_EQ(c.redaction.style, "pixelate_blur");
   EXPECT_FLOAT_EQ(c.redaction.expand, 1.6);
-  EXPECT_FLOAT_EQ(c.redaction.expand_height, 1.6);
   EXPECT_EQ(c.models.second_detector, "face_detection_yunet_2023mar.onnx");
   EXPECT_DOUBLE_EQ(c.detection.second_score_threshold, 0.5);
   EXPECT_TRUE(c.policy.hold_parent_uploads);
@@ -45,7 +44,6 @@ mode = "thorough"
 [redaction]
 style = "solid"
 expand = 2
-expand_height = 2.5
 [models]
 second_detector = ""
 embedder_template = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]
@@ -60,7 +58,6 @@ max_pixels = 1000
   EXPECT_EQ(c.detection.mode, "thorough");
   EXPECT_EQ(c.redaction.style, "solid");
   EXPECT_DOUBLE_EQ(c.redaction.expand, 2.0);  // an integer is accepted for a number
-  EXPECT_DOUBLE_EQ(c.redaction.expand_height, 2.5);
   EXPECT_EQ(c.models.second_detector, "") << "no second detector";
   EXPECT_DOUBLE_EQ(c.models.embedder_template[4][1], 10.0);
   EXPECT_EQ(c.limits.max_pixels, 1000);
@@ -72,7 +69,6 @@ TEST(Config, ExampleFileParsesAndMatchesDefaults) {
   EXPECT_EQ(c.models.embedder_sha256, d.models.embedder_sha256);
   EXPECT_EQ(c.models.second_detector_sha256, d.models.second_detector_sha256);
   EXPECT_DOUBLE_EQ(c.detection.second_score_threshold, d.detection.second_score_threshold);
-  EXPECT_DOUBLE_EQ(c.redaction.expand_height, d.redaction.expand_height);
   EXPECT_EQ(c.renditions.thumb_size, d.renditions.thumb_size);
   EXPECT_DOUBLE_EQ(c.matching.accept_threshold, d.matching.accept_threshold);
   EXPECT_DOUBLE_EQ(c.matching.reject_threshold, d.matching.reject_threshold);

@@ -17,14 +17,14 @@ namespace {
 TEST(Redact, RegionIsExpandedAboutTheCentreAndClipped) {
   RedactOptions o;
   const Box r = redaction_region(Box{100, 100, 50, 60}, o, 1000, 1000);
-  EXPECT_NEAR(r.w, 80, 1.5) << "1.6 times as wide";
-  EXPECT_NEAR(r.h, 96, 1.5) << "1.6 times as tall";
+  EXPECT_NEAR(r.w, 80, 1.5);
+  EXPECT_NEAR(r.h, 96, 1.5);
   EXPECT_NEAR(r.x + r.w / 2, 125, 1.0) << "centred on the face box";
   EXPECT_NEAR(r.y + r.h / 2, 130, 1.0) << "centred on the face box";
-  o.expand = 2.0f, o.expand_height = 1.0f;
+  o.expand = 2.0f;
   const Box wide = redaction_region(Box{100, 100, 50, 60}, o, 1000, 1000);
   EXPECT_NEAR(wide.w, 100, 1.5);
-  EXPECT_NEAR(wide.h, 60, 1.5);
+  EXPECT_NEAR(wide.h, 120, 1.5);
   const Box clipped = redaction_region(Box{-10, -10, 40, 40}, o, 30, 30);
   EXPECT_EQ(clipped.x, 0);
   EXPECT_EQ(clipped.y, 0);

@@ -36,7 +36,6 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect/face.hpp>
 
-#include "config/allocator.h"
 #include "config/config.h"
 #include "config/huge_pages.h"
 #include "models/face_detector.h"
@@ -403,8 +402,7 @@ void time_large(const std::string& file, const std::string& model, DetectorOptio
 }  // namespace
 
 int main(int argc, char** argv) {
-  veil::restart_with_huge_pages(argv);
-  veil::tune_allocator_for_media();
+  veil::start_media_process(argv);
   std::string testdata = std::string(VEIL_SHARED_DIR) + "/testdata";
   std::string models = std::getenv("VEIL_MODEL_DIR") ? std::getenv("VEIL_MODEL_DIR") : "";
   std::string large;

@@ -18,7 +18,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/allocator.h"
 #include "config/huge_pages.h"
 #include "cli/offline_judges.h"
 #include "config/config.h"
@@ -39,8 +38,7 @@ double ms_since(Clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  veil::restart_with_huge_pages(argv);
-  veil::tune_allocator_for_media();
+  veil::start_media_process(argv);
   if (argc < 4) {
     std::cerr << "usage: photo_pipeline FILE GALLERY_DIR JOURNAL_CHILD [RUNS]\n";
     return 2;

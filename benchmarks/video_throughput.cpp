@@ -16,7 +16,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/allocator.h"
 #include "config/huge_pages.h"
 #include "config/config.h"
 #include "models/face_detector.h"
@@ -49,8 +48,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  veil::restart_with_huge_pages(argv);
-  veil::tune_allocator_for_media();
+  veil::start_media_process(argv);
   if (argc < 3) return usage();
   const std::string input = argv[1], output = argv[2];
   veil::VideoOptions options;

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/allocator.h"
+
 namespace veil {
 
 inline constexpr std::string_view kHugePageTunable = "glibc.malloc.hugetlb=1";
@@ -41,6 +43,13 @@ inline void restart_with_huge_pages(char** argv) {
   if (current && wanted == current) return;
   setenv("GLIBC_TUNABLES", wanted.c_str(), 1);
   execv("/proc/self/exe", argv);
+}
+
+// The start of a long-running media program's main(): restart_with_huge_pages(), then
+// tune_allocator_for_media() (config/allocator.h).
+inline void start_media_process(char** argv) {
+  restart_with_huge_pages(argv);
+  tune_allocator_for_media();
 }
 
 }  // namespace veil

@@ -2,7 +2,6 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "config/allocator.h"
 #include "config/huge_pages.h"
 #include "pipeline/decode.h"
 #include "config/config.h"
@@ -10,8 +9,7 @@
 #include "daemon/daemon.h"
 
 int main(int argc, char** argv) {
-  veil::restart_with_huge_pages(argv);
-  veil::tune_allocator_for_media();
+  veil::start_media_process(argv);
   veil::ensure_vips_started();  // before any thread: it sets VIPSHOME for a moment
   CLI::App app{"veild - the Veil media-processing daemon.\n"
                "Without database.url it runs a private PostgreSQL under its data directory."};

@@ -64,8 +64,8 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
   // Refuse early (header checks) before any decoding.
   result.input = probe_video(input_path, options.limits);
   // Videos use the first detector network only: the second (photos' masked faces) would add
-  // three quarters of a detection to every frame looked at, and a video's tracks already
-  // carry a face across the frames where the first network loses it (docs/video.md).
+  // about 0.6 of a detection to every frame looked at, and a video's tracks already carry a
+  // face across the frames where the first network loses it (docs/models.md).
   std::unique_ptr<FaceDetector> first_only;
   if (!photo_detector.options().second_model_path.empty()) {
     DetectorOptions o = photo_detector.options();

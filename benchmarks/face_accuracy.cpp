@@ -10,7 +10,7 @@
 //  YuNet 640x480 pass measured in the same process.
 //
 // Usage: face_accuracy [--testdata DIR] [--models DIR] [--large FILE] [--threads N]
-//                      [--score X] [--sweep] [--skip-recognition] [--no-second-detector] [--misses DIR]
+//                      [--score X] [--sweep] [--skip-recognition] [--no-second-detector] [--second-score X] [--misses DIR]
 //                      [--mirror 0|1] [--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]
 // (the last group overrides the detector's pass planning in both modes, for experiments)
 // The detector is set up as veil's default configuration: YuNet 2022mar with the YuNet 2023mar
@@ -409,6 +409,7 @@ int main(int argc, char** argv) {
   int threads = 1;
   float score = -1;
   bool sweep = false, recognition = true, second_detector = true;
+  float second_score = -1;  // the second network's threshold; < 0: veil's default
   DetectorOptions plan;  // pass-planning overrides (0 / -1: the mode's defaults)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -434,9 +435,10 @@ int main(int argc, char** argv) {
     else if (a == "--skip-recognition") recognition = false;
     else if (a == "--misses") g_misses_dir = next();
     else if (a == "--no-second-detector") second_detector = false;
+    else if (a == "--second-score") second_score = std::stof(next());
     else {
       std::fprintf(stderr, "usage: %s [--testdata DIR] [--models DIR] [--large FILE] [--threads N] [--score X] "
-                           "[--sweep] [--skip-recognition] [--no-second-detector] [--misses DIR] [--mirror 0|1] "
+                           "[--sweep] [--skip-recognition] [--no-second-detector] [--second-score X] [--misses DIR] [--mirror 0|1] "
                            "[--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]\n", argv[0]);
       return 2;
     }
@@ -457,7 +459,8 @@ int main(int argc, char** argv) {
     const Config defaults;
     dopt.second_model_path = models + "/" + defaults.models.second_detector;
     dopt.second_model_sha256 = defaults.models.second_detector_sha256;
-    dopt.second_score_threshold = static_cast<float>(defaults.detection.second_score_threshold);
+    dopt.second_score_threshold =
+        second_score >= 0 ? second_score : static_cast<float>(defaults.detection.second_score_threshold);
   }
   EmbedderOptions eopt;
   eopt.model_path = models + "/face_recognition_mobilefacenet_128d.onnx";

@@ -16,6 +16,7 @@ void CliContext::load() {
   setup_logging(parse_log_format(log_format), log_level);
   if (!database_url.empty()) config.database.url = database_url;
   if (!data_dir.empty()) config.daemon.data_dir = data_dir;
+  resolve_paths(config);
 }
 
 std::string CliContext::actor() const {

@@ -225,6 +225,7 @@ Config load_config(const std::string& path) {
 }
 
 std::string default_data_dir() {
+  if (const char* env = std::getenv("VEIL_DATA_DIR"); env && *env) return env;
   if (geteuid() == 0) return "/var/lib/veil";
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/veil";
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/veil";
@@ -236,9 +237,15 @@ std::string effective_data_dir(const Config& config) {
 }
 
 std::string effective_model_dir(const Config& config) {
-  if (const char* env = std::getenv("VEIL_MODEL_DIR"); env && *env) return env;
   if (!config.models.dir.empty()) return config.models.dir;
+  if (const char* env = std::getenv("VEIL_MODEL_DIR"); env && *env) return env;
   return VEIL_DEFAULT_MODEL_DIR;
+}
+
+void resolve_paths(Config& config) {
+  config.daemon.data_dir = effective_data_dir(config);
+  if (const char* env = std::getenv("VEIL_MODEL_DIR"); env && *env) config.models.dir = env;
+  config.models.dir = effective_model_dir(config);
 }
 
 }  // namespace veil

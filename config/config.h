@@ -23,7 +23,7 @@ struct DatabaseConfig {
 };
 
 struct ModelsConfig {
-  std::string dir;             // empty: VEIL_MODEL_DIR, else the directory scripts/setup fills
+  std::string dir;             // empty: the directory scripts/setup fills ($VEIL_MODEL_DIR overrides)
   std::string detector = "face_detection_yunet_2022mar.onnx";
   std::string detector_sha256 = "50ef07f702a31741ca46a4c0d947773b64143b9362780237bf0d427d6c79bab7";
   // Second detector (YuNet 2023mar) run on the whole-image pass for photos; empty: none.
@@ -155,13 +155,23 @@ Config load_config(const std::string& path);
 // Same, from TOML text; `source_name` is used in messages in place of the file name.
 Config parse_config(const std::string& toml_text, const std::string& source_name);
 
-// /var/lib/veil when running as root, else $XDG_DATA_HOME/veil or ~/.local/share/veil.
+// The data directory used when the configuration names none: $VEIL_DATA_DIR when set (it
+// changes only this default), else /var/lib/veil when running as root, else
+// $XDG_DATA_HOME/veil or ~/.local/share/veil.
 std::string default_data_dir();
 
-// The data directory the config names, or default_data_dir().
+// Decides, once, where the process's files are: daemon.data_dir (default_data_dir() when
+// empty) and models.dir ($VEIL_MODEL_DIR over the file's models.dir, else the build's model
+// directory). veild and veil call it at start-up, before privileges are dropped; after it
+// the two fields are absolute decisions that nothing re-derives from HOME, the effective
+// user or the environment.
+void resolve_paths(Config& config);
+
+// config.daemon.data_dir when set, else default_data_dir().
 std::string effective_data_dir(const Config& config);
 
-// VEIL_MODEL_DIR when set, else config.models.dir when set, else the build's model directory.
+// config.models.dir when set, else $VEIL_MODEL_DIR when set, else the build's model directory.
+// After resolve_paths() it is config.models.dir.
 std::string effective_model_dir(const Config& config);
 
 }  // namespace veil

@@ -4,51 +4,58 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <mutex>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/service.h"
-#include "models/model_file.h"
+#include "daemon/start_up_checks.h"
 #include "pipeline/video_module.h"
 #include "storage/database.h"
 #include "storage/process_runner.h"
 
 namespace veil {
 
-void check_models(const Config& config) {
-  const std::string dir = effective_model_dir(config);
-  read_verified_model(dir + "/" + config.models.detector, config.models.detector_sha256);
-  if (!config.models.second_detector.empty())
-    read_verified_model(dir + "/" + config.models.second_detector, config.models.second_detector_sha256);
-  read_verified_model(dir + "/" + config.models.embedder, config.models.embedder_sha256);
-  spdlog::info("models: {}{}{} and {} verified in {}", config.models.detector,
-               config.models.second_detector.empty() ? "" : ", ", config.models.second_detector,
-               config.models.embedder, dir);
-}
+namespace {
+
+// Set by a worker pool that lost a worker it could not replace; read after SIGUSR1.
+std::mutex fatal_mutex;
+std::string fatal_reason;
+
+}  // namespace
 
 int run_daemon(const Config& config) { return run_daemon(config, nullptr); }
 
-int run_daemon(const Config& config, const std::function<Config()>& reload) {
+int run_daemon(const Config& given, const std::function<Config()>& reload) {
   // Signals are handled synchronously by sigwait below; block them before any thread starts.
+  // SIGUSR1 is veild's own: the worker pool lost a worker it could not replace.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Every path is decided here, once, before privileges drop (HOME and the user change then).
+  Config config = given;
+  resolve_paths(config);
+  const std::string data_dir = config.daemon.data_dir;
   check_models(config);
   video_module();  // opened here so that a broken install fails at start-up, not at the first video
   spdlog::info("video module: {}", video_module_path());
 
-  const std::string data_dir = effective_data_dir(config);
   if (geteuid() == 0) {
     const ServiceUser user = lookup_service_user(config.daemon.run_as_user);
     ensure_owned_directory(data_dir, &user);
+    config.models.dir = stage_models(config, user);
     drop_privileges(user);
     spdlog::info("running as user '{}' (started as root)", user.name);
+    check_models(config);  // the staged copies, as the user the workers run as
   } else {
     ensure_owned_directory(data_dir, nullptr);
   }
+  check_data_dir_writable(data_dir);
   spdlog::info("data directory: {}", data_dir);
 
   Database database(config);
@@ -56,14 +63,28 @@ int run_daemon(const Config& config, const std::function<Config()>& reload) {
   else spdlog::info("database: {}", config.database.url);
   migrate_database(database.url());
 
-  int stuck = 0;
+  int stuck = 0, exit_code = 0;
   {
-    VeildService service(ServiceOptions{config, database.url(), data_dir, media_processor_factory(config)});
+    ServiceOptions options{config, database.url(), data_dir, media_processor_factory(config), {}};
+    options.on_worker_lost = [](const std::string& why) {
+      {
+        std::lock_guard<std::mutex> lock(fatal_mutex);
+        fatal_reason = why;
+      }
+      kill(getpid(), SIGUSR1);
+    };
+    VeildService service(std::move(options));
     service.start();
     spdlog::info("veild ready (pid {})", getpid());
     for (;;) {
       int sig = 0;
       if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGUSR1) {
+        std::lock_guard<std::mutex> lock(fatal_mutex);
+        spdlog::critical("{}: stopping so that the service manager restarts veild", fatal_reason);
+        exit_code = 1;
+        break;
+      }
       if (sig == SIGHUP) {
         if (reload) {
           try {
@@ -88,9 +109,9 @@ int run_daemon(const Config& config, const std::function<Config()>& reload) {
     spdlog::warn("{} worker thread(s) still busy at exit; their jobs were released", stuck);
     database.~Database();
     spdlog::shutdown();
-    _exit(0);
+    _exit(exit_code);
   }
-  return 0;  // ~Database stops the embedded cluster
+  return exit_code;  // ~Database stops the embedded cluster
 }
 
 }  // namespace veil

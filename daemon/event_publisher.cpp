@@ -20,7 +20,12 @@ EventPublisher::EventPublisher(zmq::context_t& context, const std::string& endpo
     socket_->set(zmq::sockopt::curve_secretkey, secret_key);
     socket_->set(zmq::sockopt::zap_domain, protocol::kEventsDomain);
   }
-  socket_->bind(endpoint);
+  try {
+    socket_->bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error("events.endpoint " + endpoint + ": cannot bind: " + e.what() +
+                             " (is another veild running? set another endpoint in the configuration)");
+  }
   endpoint_ = socket_->get(zmq::sockopt::last_endpoint);
   spdlog::info("events: publishing on {}", endpoint_);
 }

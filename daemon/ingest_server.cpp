@@ -517,7 +517,12 @@ void IngestServer::start() {
     sock.set(zmq::sockopt::curve_secretkey, s.secret_key);
     sock.set(zmq::sockopt::zap_domain, protocol::kIngestDomain);
   }
-  sock.bind(s.endpoint);
+  try {
+    sock.bind(s.endpoint);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error("ingest.endpoint " + s.endpoint + ": cannot bind: " + e.what() +
+                             " (is another veild running? set another endpoint in the configuration)");
+  }
   bound_endpoint_ = sock.get(zmq::sockopt::last_endpoint);
   spdlog::info("ingest: listening on {} (CURVE {})", bound_endpoint_, s.secret_key.empty() ? "off" : "on");
   running_ = true;

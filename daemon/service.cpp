@@ -120,6 +120,7 @@ void VeildService::start() {
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     ws.owner = std::string(host) + ":" + std::to_string(getpid());
+    ws.on_worker_lost = m.options.on_worker_lost;
     m.workers = std::make_unique<WorkerPool>(ws, m.options.processor_factory, m.events.get(), &m.metrics);
     m.workers->start();
 
@@ -174,7 +175,9 @@ std::string VeildService::not_ready_reason() {
       add(std::string("database unreachable: ") + e.what());
     }
   }
-  if (m.stopped || !m.workers || m.workers->workers_running() == 0) add("no worker running");
+  const int running = m.workers && !m.stopped ? m.workers->workers_running() : 0;
+  const int wanted = effective_workers(m.options.config);
+  if (running < wanted) add(std::to_string(running) + " of " + std::to_string(wanted) + " workers running");
   if (!m.ingest || !m.ingest->running()) add("ingest not running");
   if (m.options.config.ingest.curve && (!m.auth || !m.auth->running())) add("device check (ZAP) not running");
   for (auto& c : why)

@@ -6,6 +6,7 @@
 // Used by run_daemon() with the real MediaProcessor, and by tests with a fake processor.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,8 @@ struct ServiceOptions {
   std::string database_url;
   std::string data_dir;
   ProcessorFactory processor_factory;
+  // Called (from a pool thread) when a worker died and could not be replaced; veild stops.
+  std::function<void(const std::string& why)> on_worker_lost;
 };
 
 class VeildService {
@@ -28,7 +31,8 @@ class VeildService {
   VeildService(const VeildService&) = delete;
   VeildService& operator=(const VeildService&) = delete;
 
-  // Starts everything; throws (having stopped what it started) when anything fails.
+  // Starts everything, and returns once every worker's processor is loaded; throws (having
+  // stopped what it started) when anything fails, a worker that cannot start included.
   void start();
   // SIGHUP: reloads the registered-device cache; returns the number of active devices.
   int reload_devices();

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   std::string config_path, data_dir, database_url, log_format = "text", log_level;
   app.add_option("-c,--config", config_path, "TOML configuration file (see config/veil.example.toml)")
       ->check(CLI::ExistingFile);
-  app.add_option("--data-dir", data_dir, "data directory (overrides daemon.data_dir; default /var/lib/veil as root)");
+  app.add_option("--data-dir", data_dir, "data directory (overrides daemon.data_dir; default $VEIL_DATA_DIR, else /var/lib/veil as root, else ~/.local/share/veil)");
   app.add_option("--database-url", database_url, "PostgreSQL URL (overrides database.url; empty: embedded)");
   app.add_option("--log-format", log_format, "log format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));

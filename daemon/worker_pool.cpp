@@ -42,6 +42,7 @@ struct Slot {
   bool abandoned = false;
   bool lease_lost = false;
   std::atomic<bool> ready{false}, finished{false};
+  std::string start_error;  // why its processor could not load (set before finished)
   std::thread thread;
 };
 
@@ -52,6 +53,7 @@ struct WorkerPool::Shared {
   Metrics* metrics;
   JobQueue queue;
   std::atomic<bool> stop{false}, watchdog_stop{false};
+  std::atomic<bool> started{false};  // start() has seen every first worker ready
   mutable std::mutex slots_mutex;
   std::vector<std::shared_ptr<Slot>> slots;
   int next_index = 0;
@@ -86,7 +88,9 @@ void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> s
     proc = sh->factory();
   } catch (const std::exception& e) {
     spdlog::critical("worker {}: cannot start its processor: {}", slot->index, e.what());
+    slot->start_error = "worker " + std::to_string(slot->index) + ": cannot start its processor: " + e.what();
     slot->finished = true;
+    if (sh->started && !sh->stop && sh->settings.on_worker_lost) sh->settings.on_worker_lost(slot->start_error);
     return;
   }
   slot->ready = true;
@@ -326,6 +330,32 @@ void WorkerPool::start() {
   auto& sh = shared_;
   if (sh->settings.workers < 1) sh->settings.workers = 1;
   for (int i = 0; i < sh->settings.workers; ++i) spawn_worker(sh);
+  std::vector<std::shared_ptr<Slot>> first;
+  {
+    std::lock_guard<std::mutex> lock(sh->slots_mutex);
+    first = sh->slots;
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(sh->settings.ready_timeout_s);
+  for (;;) {
+    std::string error;
+    int ready = 0;
+    for (const auto& s : first) {
+      if (s->finished && error.empty()) error = s->start_error;
+      ready += s->ready;
+    }
+    if (!error.empty() || ready == sh->settings.workers) {
+      if (error.empty()) break;
+      stop();
+      throw std::runtime_error(error);
+    }
+    if (Clock::now() > deadline) {
+      stop();
+      throw std::runtime_error("workers: " + std::to_string(ready) + " of " + std::to_string(sh->settings.workers) +
+                               " processors loaded after " + std::to_string(sh->settings.ready_timeout_s) + " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  sh->started = true;
   sh->watchdog = std::thread(watchdog_main, sh);
   spdlog::info("workers: {} started (lease {} s, time limit {} s, {} attempts)", sh->settings.workers,
                sh->settings.queue.lease_s, sh->settings.item_timeout_s, sh->settings.queue.max_attempts);

@@ -17,6 +17,10 @@
 // 2 x workers threads in all). The abandoned thread cannot be killed safely; when its
 // pipeline call returns it discards the result (its lease is gone anyway) and exits. If the
 // whole daemon dies, its leases simply expire after lease_s and other workers retry.
+//
+// Workers are the daemon's capacity: start() returns only when every worker's processor has
+// loaded, and a replacement whose processor cannot load is reported through
+// on_worker_lost (veild then exits non-zero, to be restarted) rather than left missing.
 #pragma once
 
 #include <functional>
@@ -62,6 +66,10 @@ struct WorkerSettings {
   std::string renditions_root;
   SecretKey master_key{};
   std::string owner;  // lease owner prefix, e.g. "host:pid"
+  int ready_timeout_s = 300;  // start() waits at most this long for the processors to load
+  // Called when a worker's thread ended and no replacement could start (its processor
+  // failed to load); the pool is then short of a worker until the process restarts.
+  std::function<void(const std::string& why)> on_worker_lost;
 };
 
 class WorkerPool {
@@ -71,6 +79,10 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // Starts the workers and the watchdog and waits until every worker's processor is loaded.
+  // Throws std::runtime_error with the first worker's error (e.g. a model it cannot read)
+  // when one cannot start, or when they are not ready within ready_timeout_s; the pool is
+  // then stopped.
   void start();
   // Stops claiming, lets in-flight jobs finish for up to drain_timeout_s, releases the
   // leases of those still running (they are retried without counting the attempt), joins

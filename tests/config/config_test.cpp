@@ -118,16 +118,46 @@ TEST(Config, MissingFileIsNamed) {
   }
 }
 
-TEST(Config, ModelDirPrefersEnvironment) {
+TEST(Config, ResolvingPathsPrefersTheEnvironmentToTheFileAndIsFinal) {
   Config c;
   c.models.dir = "/from/config";
   setenv("VEIL_MODEL_DIR", "/from/env", 1);
-  EXPECT_EQ(effective_model_dir(c), "/from/env");
+  Config resolved = c;
+  resolve_paths(resolved);
+  EXPECT_EQ(resolved.models.dir, "/from/env");
+  // Once resolved (or set by veild, e.g. to its staged copy), the field is the answer.
+  resolved.models.dir = "/staged";
+  EXPECT_EQ(effective_model_dir(resolved), "/staged");
   unsetenv("VEIL_MODEL_DIR");
-  EXPECT_EQ(effective_model_dir(c), "/from/config");
+  resolved = c;
+  resolve_paths(resolved);
+  EXPECT_EQ(resolved.models.dir, "/from/config");
   c.models.dir.clear();
-  EXPECT_FALSE(effective_model_dir(c).empty());
-  EXPECT_NE(effective_model_dir(c), "/from/config");
+  resolve_paths(c);
+  EXPECT_FALSE(c.models.dir.empty());
+  EXPECT_NE(c.models.dir, "/from/config");
+}
+
+TEST(Config, VeilDataDirChangesOnlyTheDefaultDataDirectory) {
+  setenv("VEIL_DATA_DIR", "/from/env/data", 1);
+  Config c;
+  resolve_paths(c);
+  EXPECT_EQ(c.daemon.data_dir, "/from/env/data");
+  Config named;
+  named.daemon.data_dir = "/from/config/data";
+  resolve_paths(named);
+  EXPECT_EQ(named.daemon.data_dir, "/from/config/data");
+  unsetenv("VEIL_DATA_DIR");
+  // Decided once: a later change of HOME or of the environment does not move it.
+  Config fixed;
+  resolve_paths(fixed);
+  const std::string decided = fixed.daemon.data_dir;
+  const std::string home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  setenv("HOME", "/elsewhere", 1);
+  setenv("VEIL_DATA_DIR", "/elsewhere/data", 1);
+  EXPECT_EQ(effective_data_dir(fixed), decided);
+  unsetenv("VEIL_DATA_DIR");
+  setenv("HOME", home.c_str(), 1);
 }
 
 }  // namespace

@@ -39,8 +39,14 @@ class ServiceTest : public ::testing::Test {
   }
 
   VeildService& start(const Config& config, std::function<void(const std::string&)> behaviour = {}) {
-    services_.push_back(std::make_unique<VeildService>(ServiceOptions{
-        config, db_.url(), data_, [behaviour] { return std::make_unique<FakeRecorder>(behaviour); }}));
+    return start_with(config, [behaviour] { return std::make_unique<FakeRecorder>(behaviour); });
+  }
+
+  // With another processor factory, and a hook for a worker that could not be replaced.
+  VeildService& start_with(const Config& config, ProcessorFactory factory,
+                           std::function<void(const std::string&)> on_worker_lost = {}) {
+    services_.push_back(
+        std::make_unique<VeildService>(ServiceOptions{config, db_.url(), data_, std::move(factory), on_worker_lost}));
     services_.back()->start();
     return *services_.back();
   }

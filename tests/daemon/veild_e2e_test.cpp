@@ -131,7 +131,7 @@ TEST_F(VeildE2E, TheCliRegistersADeviceSubmitsAndWaitsForTheResult) {
   EXPECT_NE(r.out.find("\"name\":\"Room 2 tablet\""), std::string::npos) << r.out;
   EXPECT_EQ(test::run_command(veil + " devices register NOT-A-KEY").exit_code, 2);
 
-  r = test::run_command(submit + "--wait " + test::testdata("robustness/orientation/hopper.jpg") + " " +
+  r = test::run_command(submit + "--wait --wait-timeout 120 " + test::testdata("robustness/orientation/hopper.jpg") + " " +
                         test::testdata("robustness/corrupt/broken.png"));
   EXPECT_EQ(r.exit_code, 1) << "a rejected file makes the command fail\n" << r.out << r.err;
   std::vector<json> lines;
@@ -173,7 +173,7 @@ TEST_F(VeildE2E, ASubmittedVideoIsProcessedIntoAnMp4WithAPoster) {
   ASSERT_EQ(test::run_command(veil + " devices register --key-file " + key + " --name camera").exit_code, 0);
   kill(d.pid, SIGHUP);
   ASSERT_TRUE(test::wait_until([&] { return d.log_text().find("SIGHUP: ") != std::string::npos; }, 10));
-  const auto r = test::run_command(veil + " submit --quiet --wait --journal " + std::to_string(nursery_.child) +
+  const auto r = test::run_command(veil + " submit --quiet --wait --wait-timeout 120 --journal " + std::to_string(nursery_.child) +
                                    " --uploader " + std::to_string(nursery_.staff) + " --key " + key + " " +
                                    test::testdata("robustness/animated/faceapi_5frames_820x460.mp4"));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err << d.log_text();

@@ -1,7 +1,8 @@
 // The worker pool with a fake processor on real PostgreSQL: a failing item is retried then
 // ends failed while the others are served; the time limit abandons a stuck item and the
 // retry is recorded once; two services on one database never record an item twice;
-// SIGTERM-style stop drains in-flight jobs.
+// SIGTERM-style stop drains in-flight jobs; a worker whose processor cannot load stops the
+// start, and one that cannot be replaced is reported and makes the service not ready.
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -127,6 +128,60 @@ TEST_F(WorkerPoolTest, AJobStillRunningAfterTheDrainTimeoutIsReleasedForARetry) 
   (void)next;
   EXPECT_TRUE(wait_state(r.media_id, "published"));
   EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records"), 1);
+}
+
+TEST_F(WorkerPoolTest, AWorkerWhoseProcessorCannotLoadStopsTheStartWithItsReason) {
+  Config config = base_config();
+  config.daemon.workers = 2;
+  std::atomic<int> made{0};
+  try {
+    start_with(config, [&]() -> std::unique_ptr<ItemProcessor> {
+      if (made++ == 1) throw std::runtime_error("model file /x/detector.onnx cannot be read by user 'veil'");
+      return std::make_unique<test::FakeRecorder>();
+    });
+    FAIL() << "started with a worker short";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(": cannot start its processor: model file /x/detector.onnx cannot be read by "
+                                         "user 'veil'"),
+              std::string::npos)
+        << e.what();
+  }
+  // Nothing is listening: an upload cannot be acknowledged by a service that cannot work.
+  EXPECT_EQ(services_.back()->ingest_endpoint(), "");
+}
+
+TEST_F(WorkerPoolTest, AWorkerThatCannotBeReplacedIsReportedAndTheServiceIsNotReady) {
+  Config config = base_config();
+  config.queue.item_timeout_s = 1;
+  config.queue.lease_s = 30;
+  std::atomic<int> made{0};
+  std::mutex m;
+  std::string lost;
+  std::atomic<bool> stuck{true};
+  auto& service = start_with(
+      config,
+      [&]() -> std::unique_ptr<ItemProcessor> {
+        if (made++ > 0) throw std::runtime_error("the model directory went away");
+        return std::make_unique<test::FakeRecorder>([&](const std::string&) {
+          while (stuck) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        });
+      },
+      [&](const std::string& why) {
+        std::lock_guard<std::mutex> lock(m);
+        lost = why;
+      });
+  EXPECT_EQ(service.not_ready_reason(), "");
+  ASSERT_TRUE(client(service)->submit_bytes(test::photo_request(nursery_, "stuck"), "abc").acked);
+  // The time limit abandons the stuck worker; its replacement cannot load its processor.
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        std::lock_guard<std::mutex> lock(m);
+        return !lost.empty();
+      },
+      10));
+  EXPECT_NE(lost.find(": cannot start its processor: the model directory went away"), std::string::npos) << lost;
+  EXPECT_NE(service.not_ready_reason().find("0 of 1 workers running"), std::string::npos) << service.not_ready_reason();
+  stuck = false;
 }
 
 }  // namespace

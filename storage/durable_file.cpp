@@ -1,0 +1,45 @@
+// temp file, fsync, rename, fsync of the directory.
+#include "storage/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "storage/originals_store.h"
+
+namespace veil {
+
+void write_file_durably(const std::string& path, const std::string& bytes, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  auto fail = [&](const std::string& what) {
+    const std::string error = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw StorageError("cannot " + what + " " + path + ": " + error);
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) fail("create");
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) {
+    ::close(fd);
+    fail("sync");
+  }
+  if (::close(fd) != 0) fail("close");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename into");
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  fsync_directory(parent.empty() ? "." : parent.string());
+}
+
+}  // namespace veil

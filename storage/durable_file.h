@@ -1,0 +1,18 @@
+// Durable whole-file writes: after write_file_durably() returns, the file holds exactly
+// `bytes` and survives a crash or power loss; before it returns, readers see the old file or
+// none, never a partial one.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace veil {
+
+// Writes `bytes` to `path` through a temporary file beside it: write, fsync, rename over
+// `path`, then fsync of the directory so that the rename itself is durable. The file gets
+// `mode` (before the rename). Throws StorageError naming the path and the system error; the
+// temporary file is removed on failure.
+void write_file_durably(const std::string& path, const std::string& bytes, mode_t mode);
+
+}  // namespace veil

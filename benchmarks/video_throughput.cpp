@@ -2,7 +2,7 @@
 // prints one JSON line with the timings, the speed and the peak memory (getrusage).
 //
 //   video_throughput INPUT OUTPUT [--judge blur-all|embed] [--preset P] [--crf N]
-//                    [--stride N] [--recheck-stride N] [--no-verify] [--no-recheck]
+//                    [--stride N] [--no-verify] [--no-recheck]
 //
 // --judge blur-all: every track blurred, no embedding (the default).
 // --judge embed:    every track embedded from its best views (MobileFaceNet), then blurred.
@@ -41,7 +41,7 @@ class BlurJudge : public veil::FaceJudge {
 
 int usage() {
   std::cerr << "usage: video_throughput INPUT OUTPUT [--judge blur-all|embed] [--preset P] [--crf N] [--stride N]"
-               " [--recheck-stride N] [--no-verify] [--no-recheck]\n";
+               " [--no-verify] [--no-recheck]\n";
   return 2;
 }
 
@@ -70,8 +70,6 @@ int main(int argc, char** argv) {
       options.crf = std::atoi(value().c_str());
     } else if (a == "--stride") {
       options.detect_stride = std::atoi(value().c_str());
-    } else if (a == "--recheck-stride") {
-      options.recheck_stride = std::atoi(value().c_str());
     } else if (a == "--no-verify") {
       options.verify = false;
     } else if (a == "--no-recheck") {

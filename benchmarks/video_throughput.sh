@@ -10,9 +10,13 @@
 #
 #   benchmarks/video_throughput.sh            # BUILD_DIR=build, models from VEIL_MODEL_DIR or BUILD_DIR/models
 #   BUILD_DIR=build-video JUDGES="blur-all embed" benchmarks/video_throughput.sh
+#   BEFORE_BUILD=../old/build CLIPS="walkers_10s walkers_60fps" benchmarks/video_throughput.sh
 #
-# Clips: the 1080p25 walkers clip (4.2 s, many faces), the 512x512 child clip (9 s), and the
-# walkers clip looped (ffmpeg -stream_loop, stream copy) to 10 s and to 60 s.
+# Clips: the 1080p25 walkers clip (4.2 s, many faces), the 512x512 child clip (9 s), the
+# walkers clip looped (ffmpeg -stream_loop, stream copy) to 10 s and to 60 s, and the walkers
+# clip at 60 fps (frames repeated: the work per frame is what counts). CLIPS names a subset.
+# BEFORE_BUILD: the build directory of another version (its benchmarks/video_throughput is
+# built there); its rows, judge "NAME@before", come from the same files in the same run.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +35,11 @@ TIME=/usr/bin/time
 [ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$BUILD" >/dev/null
 cmake --build "$BUILD" --target video_throughput -j2 >/dev/null
 DRIVER="$BUILD/benchmarks/video_throughput"
+BEFORE_DRIVER=""
+if [ -n "${BEFORE_BUILD:-}" ]; then
+  cmake --build "$BEFORE_BUILD" --target video_throughput -j2 >/dev/null
+  BEFORE_DRIVER="$BEFORE_BUILD/benchmarks/video_throughput"
+fi
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -38,6 +47,7 @@ WALKERS="$SHARED/testdata/video/facenet_pytorch_walkers_1080p.mp4"
 CHILD="$SHARED/testdata/robustness/children/liveportrait_d11_child.mp4"
 ffmpeg -nostdin -v error -y -stream_loop -1 -i "$WALKERS" -t 10 -c copy "$TMP/walkers_10s.mp4"
 ffmpeg -nostdin -v error -y -stream_loop -1 -i "$WALKERS" -t 60 -c copy "$TMP/walkers_60s.mp4"
+ffmpeg -nostdin -v error -y -i "$WALKERS" -vf fps=60 -c:v libx264 -preset veryfast -crf 18 -c:a copy "$TMP/walkers_60fps.mp4"
 
 # Long edge at most 1920, even dimensions, as Veil does.
 SCALE="scale='if(gte(iw,ih),min($MAX_EDGE,iw),-2)':'if(gte(iw,ih),-2,min($MAX_EDGE,ih))'"
@@ -45,27 +55,36 @@ SCALE="scale='if(gte(iw,ih),min($MAX_EDGE,iw),-2)':'if(gte(iw,ih),-2,min($MAX_ED
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2" | tr -d '"'; }
 
 echo "host: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); x264 preset $PRESET, crf $CRF"
-printf '%-18s %-8s %6s %8s %8s %8s %7s %9s %9s %9s %s\n' clip judge frames veil_s ffmpeg_s veil_fps ratio x_realtime veil_MB ffmpeg_MB held
-for clip in "$WALKERS" "$CHILD" "$TMP/walkers_10s.mp4" "$TMP/walkers_60s.mp4"; do
+printf '%-18s %-15s %6s %8s %8s %8s %7s %9s %9s %9s %s\n' clip judge frames veil_s ffmpeg_s veil_fps ratio x_realtime veil_MB ffmpeg_MB held
+for clip in "$WALKERS" "$CHILD" "$TMP/walkers_10s.mp4" "$TMP/walkers_60s.mp4" "$TMP/walkers_60fps.mp4"; do
   name=$(basename "$clip" .mp4)
+  if [ -n "${CLIPS:-}" ] && [[ " $CLIPS " != *" $name "* ]]; then continue; fi
   # The plain transcode, same settings.
   $TIME -f '%e %M' -o "$TMP/ffmpeg.time" ffmpeg -nostdin -v error -y -i "$clip" -vf "$SCALE" \
     -c:v libx264 -preset "$PRESET" -crf "$CRF" -pix_fmt yuv420p -c:a aac -movflags +faststart \
     -map_metadata -1 "$TMP/ffmpeg.mp4"
   read -r ff_s ff_kb <"$TMP/ffmpeg.time"
+  runs=""
   for judge in $JUDGES; do
-    $TIME -f '%e %M' -o "$TMP/veil.time" "$DRIVER" "$clip" "$TMP/veil.mp4" --judge "$judge" --preset "$PRESET" \
+    [ -n "$BEFORE_DRIVER" ] && runs+=" $judge@before"
+    runs+=" $judge"
+  done
+  for run in $runs; do
+    judge=${run%@before}
+    driver=$DRIVER
+    [ "$run" != "$judge" ] && driver=$BEFORE_DRIVER
+    $TIME -f '%e %M' -o "$TMP/veil.time" "$driver" "$clip" "$TMP/veil.mp4" --judge "$judge" --preset "$PRESET" \
       --crf "$CRF" >"$TMP/veil.json"
     read -r veil_s veil_kb <"$TMP/veil.time"
     json=$(cat "$TMP/veil.json")
     frames=$(field frames "$json")
     duration=$(field duration_s "$json")
     held=$(field held "$json")
-    awk -v n="$name" -v j="$judge" -v f="$frames" -v d="$duration" -v vs="$veil_s" -v fs="$ff_s" \
+    awk -v n="$name" -v j="$run" -v f="$frames" -v d="$duration" -v vs="$veil_s" -v fs="$ff_s" \
       -v vk="$veil_kb" -v fk="$ff_kb" -v h="$held" 'BEGIN {
-        printf "%-18s %-8s %6d %8.2f %8.2f %8.1f %7.2f %9.2f %9.0f %9.0f %s\n",
+        printf "%-18s %-15s %6d %8.2f %8.2f %8.1f %7.2f %9.2f %9.0f %9.0f %s\n",
                n, j, f, vs, fs, f / vs, vs / fs, d / vs, vk / 1024, fk / 1024, h }'
-    echo "  veil: $json" | cut -c1-400 >>"$TMP/details.txt"
+    echo "  $name $run: $json" | cut -c1-420 >>"$TMP/details.txt"
   done
 done
 echo

@@ -46,8 +46,8 @@ struct RenderPlan {
   std::vector<const FaceTrack*> keep;  // pass-1 tracks that stay visible
   CoverageOptions coverage;            // dilation already raised to at least the strides
   int frames = 0;                      // frames pass 1 decoded (pass 2 must find the same)
-  int recheck_stride = 0;              // re-detect on painted frames every Nth frame (0: never)
-  int recheck_offset = 0;              // ... at index % recheck_stride == recheck_offset
+  int detect_stride = 1;               // pass 1 looked at frames with index % detect_stride == 0
+  bool recheck = false;                // re-detect on every frame pass 1 did not look at (stride 1: on all)
   int first_late_id = 1;               // ids of tracks found by the re-check start here
   // When set, every output frame it wants is handed to it, painted and scaled, just before it
   // is encoded, reduced to verify_long_edge (the verification pass, without decoding again).

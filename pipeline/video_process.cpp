@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <numeric>
 #include <optional>
 #include <sstream>
 
@@ -52,6 +53,12 @@ VideoTrack describe(const FaceTrack& track, const CoverageOptions& coverage, int
 
 }  // namespace
 
+int stride_across_phases(int sample_stride, int detect_stride) {
+  int s = std::max(1, sample_stride);
+  while (std::gcd(s, std::max(1, detect_stride)) != 1) ++s;
+  return s;
+}
+
 int auto_detect_stride(double fps) {
   if (!(fps > 0)) return 2;
   return std::clamp(static_cast<int>(std::lround(fps / 12.0)), 1, 8);
@@ -74,11 +81,13 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
   }
   FaceDetector& detector = first_only ? *first_only : photo_detector;
   const VideoInfo& info = result.input;
-  const int stride = options.detect_stride > 0 ? options.detect_stride : auto_detect_stride(info.fps);
-  const int recheck_stride = !options.recheck ? 0 : options.recheck_stride > 0 ? options.recheck_stride : stride;
+  // Every frame is examined once: pass 1 looks at every stride-th frame and the re-check at
+  // the others; without the re-check pass 1 looks at them all.
+  const int stride =
+      !options.recheck ? 1 : options.detect_stride > 0 ? options.detect_stride : auto_detect_stride(info.fps);
   result.detect_stride = stride;
   CoverageOptions coverage = options.coverage;
-  coverage.dilation_frames = std::max({coverage.dilation_frames, stride, recheck_stride});
+  coverage.dilation_frames = std::max(coverage.dilation_frames, stride);
 
   // Pass 1: analyse.
   auto t0 = Clock::now();
@@ -97,8 +106,8 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
   RenderPlan plan;
   plan.coverage = coverage;
   plan.frames = analysis.frames;
-  plan.recheck_stride = recheck_stride;
-  plan.recheck_offset = recheck_stride > 0 ? (stride / 2) % recheck_stride : 0;  // between pass-1 frames
+  plan.detect_stride = stride;
+  plan.recheck = options.recheck;
   std::vector<std::string> holds;
   for (const AnalysedTrack& a : analysis.tracks) {
     VideoTrack t = describe(a.track, coverage, analysis.frames);
@@ -116,7 +125,7 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
   // A judge that keeps faces it could not recognise (an explicit keep-all) would keep what the
   // re-check finds too: then there is nothing for the re-check to do.
   for (std::size_t i = 0; i < analysis.tracks.size(); ++i)
-    if (analysis.tracks[i].embedding.empty() && result.tracks[i].judgement.decision == Decision::keep) plan.recheck_stride = 0;
+    if (analysis.tracks[i].embedding.empty() && result.tracks[i].judgement.decision == Decision::keep) plan.recheck = false;
 
   // Pass 2: render, with the verification (DESIGN.md section 5) on sampled output frames as
   // they are written.
@@ -127,6 +136,7 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
   if (options.verify) {
     VerifyOptions verify = options.verification;
     if (verify.long_edge == 0) verify.long_edge = options.detect_long_edge;
+    verify.stride = stride_across_phases(verify.stride, stride);
     plan.verify_long_edge = verify.long_edge;
     verifier.emplace(detector, verify);  // pass 1 is over: the detector is the verifier's now
     plan.verifier = &*verifier;

@@ -3,11 +3,15 @@
 // downscaled copy, in a second thread), tracks them, and embeds each track's best views;
 // then the FaceJudge decides keep/blur once per track; pass 2 decodes again, redacts every
 // frame at full resolution with the boxes of the tracks to blur (interpolated between
-// detections, dilated in time and space), re-checks painted frames with the detector and
-// paints what it still finds, scales, and encodes H.264/AAC MP4; pass 3 decodes the
-// written file and checks sampled frames for faces outside the kept tracks.
+// detections, dilated in time and space), re-checks with the detector every frame pass 1
+// did not look at and paints what it finds, scales, hands a sample of the output frames to
+// the verification (no third decoding), and encodes H.264/AAC MP4.
 //
 // Contract:
+//  - Every frame: each frame of the output was examined by the detector at detect_long_edge,
+//    by pass 1 or by the re-check. A face found on a frame no blurred track covers is painted
+//    on that frame and on its neighbours (coverage.dilation_frames each side). The
+//    verification's sample covers every phase of the detection stride.
 //  - Fail closed: every track is blurred unless the judge says keep; a track too short or
 //    too small to embed is judged with an empty embedding (which a judge blurs); a face
 //    pass 2's re-check finds outside the kept tracks is painted at once (and judged with an
@@ -57,7 +61,7 @@ struct VideoOptions {
   double max_decode_error_ratio = 0.01; // ... or this share of the frames
 
   // Detection and tracking.
-  int detect_stride = 0;                // detect on every Nth frame; 0: auto (fps / 12, rounded: 2 at 25 and 30 fps)
+  int detect_stride = 0;                // detect on every Nth frame; 0: auto (fps / 12, rounded: 2 at 25, 3 at 30, 5 at 60)
   int detect_long_edge = 640;           // detect on frames scaled to this long edge (0: full size)
   TrackerOptions tracker;
   CoverageOptions coverage;             // dilation_frames is raised to at least the stride
@@ -69,10 +73,10 @@ struct VideoOptions {
 
   RedactOptions redact;                 // a track whose painting the detector still takes for a face is painted solid
 
-  // Re-check in pass 2: detect again on painted frames and paint what is still found
-  // outside the kept tracks (see docs/video.md).
+  // Re-check in pass 2: detect again on every frame pass 1 did not look at, after painting,
+  // and paint what is still found outside the kept tracks (see docs/video.md). Without it,
+  // pass 1 looks at every frame (detect_stride is then 1).
   bool recheck = true;
-  int recheck_stride = 0;               // 0: the detection stride; at index % stride == stride / 2
   float recheck_margin = 0.1f;          // the re-check paints new faces from the detector's threshold minus
                                         // this, and turns paintings solid from minus twice this
 
@@ -147,5 +151,10 @@ nlohmann::json video_result_json(const VideoResult& result);
 
 // The detection stride for `fps` when VideoOptions::detect_stride is 0.
 int auto_detect_stride(double fps);
+
+// The verification's sampling stride: the smallest stride >= `sample_stride` that shares no
+// factor with `detect_stride`, so that the sample walks through every phase of the
+// detection stride (frames pass 1 looked at, and each phase the re-check looked at).
+int stride_across_phases(int sample_stride, int detect_stride);
 
 }  // namespace veil

@@ -3,10 +3,9 @@
 //
 // Why a re-check: the detector's score for a face depends on its surroundings. Painting one
 // face can lift a dim background face over the threshold, and a face pass 1 missed on its
-// sampled frames may be plain on the others. Re-detecting on painted frames (offset from
-// pass 1's sampled frames, so that together they look at more frames) and painting what is
-// found, back into the frames still in the delay line, makes the written file clean rather
-// than merely held. A detection inside one of our own paintings means the redaction style
+// sampled frames may be plain on the others. Re-detecting on every frame pass 1 did not look
+// at (so that together they look at every frame once) and painting what is found, back into
+// the frames still in the delay line, makes the written file clean rather than merely held. A detection inside one of our own paintings means the redaction style
 // still looks like a face to the detector: that track is painted solid from then on. Faces
 // found by the re-check are painted solid from the start.
 #include <algorithm>
@@ -252,7 +251,7 @@ RenderResult render_video(const std::string& input_path, const std::string& outp
   int poster_index = static_cast<int>(std::lround(options.poster_time_s * (info.fps > 0 ? info.fps : 25.0)));
   poster_index = std::min(poster_index, plan.frames / 2);
   // Frames wait here until no re-check can paint them any more.
-  const int delay = plan.recheck_stride > 0 ? plan.coverage.dilation_frames : 0;
+  const int delay = plan.recheck ? plan.coverage.dilation_frames : 0;
   std::deque<Pending> pending;
   std::int64_t last_pts = AV_NOPTS_VALUE;
   int index = 0;
@@ -274,7 +273,10 @@ RenderResult render_video(const std::string& input_path, const std::string& outp
 
     renderer.paint_planned(p);
     pending.push_back(std::move(p));
-    if (plan.recheck_stride > 0 && index % plan.recheck_stride == plan.recheck_offset)
+    // Every frame is examined: by pass 1 or here. At stride 1 pass 1 saw every frame unpainted,
+    // and the re-check looks at every painted one (a painting can lift a dim face over the
+    // threshold).
+    if (plan.recheck && (plan.detect_stride == 1 || index % plan.detect_stride != 0))
       renderer.recheck(pending.back(), pending);
     while (!pending.empty() && pending.front().index < index - delay) {
       renderer.emit(pending.front(), writer, out_w, out_h, poster_index);

@@ -11,30 +11,16 @@
 
 #include "models/face_detector.h"
 #include "models/model_file.h"
-#include "tests/test_support.h"
+#include "tests/test_models.h"
 
 namespace veil {
 namespace {
 
-const char* kSha = "50ef07f702a31741ca46a4c0d947773b64143b9362780237bf0d427d6c79bab7";
+const char* kSha = test::kDetectorSha256;
+using test::detector;
+using test::thorough_detector;
 
-DetectorOptions options(bool thorough = false) {
-  DetectorOptions o;
-  o.model_path = test::model_dir() + "/face_detection_yunet_2022mar.onnx";
-  o.model_sha256 = kSha;
-  o.thorough = thorough;
-  return o;
-}
-
-FaceDetector& detector() {
-  static FaceDetector d(options());
-  return d;
-}
-
-FaceDetector& thorough_detector() {
-  static FaceDetector d(options(true));
-  return d;
-}
+DetectorOptions options(bool thorough = false) { return test::detector_options(thorough); }
 
 cv::Mat image(const std::string& relative) {
   cv::Mat m = cv::imread(test::testdata(relative), cv::IMREAD_COLOR);

@@ -11,33 +11,15 @@
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "models/model_file.h"
-#include "tests/test_support.h"
+#include "tests/test_models.h"
 
 namespace veil {
 namespace {
 
-const char* kSha = "e72a5710cce378dc46472b6b845cb90647634f2738d8c3e581735cf195b9866f";
-
-EmbedderOptions embedder_options() {
-  EmbedderOptions o;
-  o.model_path = test::model_dir() + "/face_recognition_mobilefacenet_128d.onnx";
-  o.model_sha256 = kSha;
-  return o;
-}
-
-FaceDetector& detector() {
-  static FaceDetector d([] {
-    DetectorOptions o;
-    o.model_path = test::model_dir() + "/face_detection_yunet_2022mar.onnx";
-    return o;
-  }());
-  return d;
-}
-
-FaceEmbedder& embedder() {
-  static FaceEmbedder e(embedder_options());
-  return e;
-}
+const std::string kSha = test::embedder_options().model_sha256;
+using test::detector;
+using test::embedder;
+using test::embedder_options;
 
 cv::Mat photo(const std::string& relative) {
   cv::Mat m = cv::imread(test::testdata("faces/" + relative), cv::IMREAD_COLOR);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -20,7 +21,7 @@ extern "C" {
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "pipeline/video_reader.h"
-#include "tests/test_support.h"
+#include "tests/pipeline/video_test_support.h"
 
 namespace veil {
 namespace {
@@ -30,45 +31,15 @@ const std::string kWalkers = "video/facenet_pytorch_walkers_1080p.mp4";
 const std::string kChild = "robustness/children/liveportrait_d11_child.mp4";
 const std::string kFiveFrames = "robustness/animated/faceapi_5frames_820x460.mp4";
 
-FaceDetector& detector() {
-  static FaceDetector d([] {
-    DetectorOptions o;
-    o.model_path = test::model_dir() + "/face_detection_yunet_2022mar.onnx";
-    return o;
-  }());
-  return d;
-}
-
-FaceEmbedder& embedder() {
-  static FaceEmbedder e([] {
-    EmbedderOptions o;
-    o.model_path = test::model_dir() + "/face_recognition_mobilefacenet_128d.onnx";
-    return o;
-  }());
-  return e;
-}
-
-class BlurAll : public FaceJudge {
- public:
-  bool needs_embedding() const override { return false; }
-  FaceJudgement judge(const Embedding&) override {
-    FaceJudgement j;
-    j.decision = Decision::blur;
-    j.reason = "blur_all";
-    return j;
-  }
-};
-
-class KeepAll : public FaceJudge {
- public:
-  bool needs_embedding() const override { return false; }
-  FaceJudgement judge(const Embedding&) override {
-    FaceJudgement j;
-    j.decision = Decision::keep;
-    j.reason = "keep_all";
-    return j;
-  }
-};
+using test::BlurAll;
+using test::describe;
+using test::detector;
+using test::embedder;
+using test::fast_options;
+using test::frames_with_faces;
+using test::frames_with_input_faces_visible;
+using test::KeepAll;
+using test::on_flat_paint;
 
 // Asks for embeddings, records them, blurs every face and holds the item when told to.
 class Recording : public FaceJudge {
@@ -85,13 +56,6 @@ class Recording : public FaceJudge {
     return j;
   }
 };
-
-// Fast settings for tests where picture quality does not matter.
-VideoOptions fast_options() {
-  VideoOptions o;
-  o.preset = "ultrafast";
-  return o;
-}
 
 // Top-level MP4 box types in file order.
 std::vector<std::string> top_level_boxes(const std::string& path) {
@@ -115,77 +79,6 @@ std::vector<std::string> top_level_boxes(const std::string& path) {
 bool before(const std::vector<std::string>& boxes, const std::string& a, const std::string& b) {
   auto ia = std::find(boxes.begin(), boxes.end(), a), ib = std::find(boxes.begin(), boxes.end(), b);
   return ia != boxes.end() && ib != boxes.end() && ia < ib;
-}
-
-// Whether most of `box` is the flat grey of a solid painting: the detector sometimes takes
-// the painted ellipse itself for a face, and a uniform grey box shows nothing of anyone.
-bool on_flat_paint(const cv::Mat& frame, const Box& box) {
-  const cv::Rect r = cv::Rect(static_cast<int>(box.x), static_cast<int>(box.y), static_cast<int>(box.w),
-                              static_cast<int>(box.h)) &
-                     cv::Rect(0, 0, frame.cols, frame.rows);
-  if (r.area() == 0) return false;
-  cv::Mat grey;
-  cv::inRange(frame(r), cv::Scalar(118, 118, 118), cv::Scalar(138, 138, 138), grey);
-  return cv::countNonZero(grey) >= 0.6 * r.area();
-}
-
-// Runs the detector on every frame of `path` at full size; returns the frames with a face
-// that is not on flat paint.
-std::vector<int> frames_with_faces(const std::string& path, int* frames = nullptr, int every = 1) {
-  VideoReader reader(path);
-  std::vector<int> found;
-  cv::Mat frame;
-  int n = 0;
-  while (true) {
-    if (n % every != 0) {
-      if (!reader.skip()) break;
-      ++n;
-      continue;
-    }
-    if (!reader.read(frame)) break;
-    for (const DetectedFace& f : detector().detect(frame)) {
-      if (!on_flat_paint(frame, f.box)) {
-        found.push_back(n);
-        break;
-      }
-    }
-    ++n;
-  }
-  if (frames) *frames = n;
-  return found;
-}
-
-// Frames of `output` where the detector finds one of the faces it finds in the same frame of
-// `input` (the same face: IoU >= 0.3, or the output face's centre inside the input face and
-// at least a quarter of its area: a face partly covered).
-std::vector<int> frames_with_input_faces_visible(const std::string& input, const std::string& output) {
-  VideoReader in(input), out(output);
-  std::vector<int> found;
-  cv::Mat a, b;
-  for (int n = 0; in.read(a) && out.read(b); ++n) {
-    const auto before = detector().detect(a);
-    if (before.empty()) continue;
-    for (const DetectedFace& f : detector().detect(b)) {
-      if (on_flat_paint(b, f.box)) continue;
-      const float cx = f.box.x + f.box.w / 2, cy = f.box.y + f.box.h / 2;
-      const bool same = std::any_of(before.begin(), before.end(), [&](const DetectedFace& g) {
-        return iou(f.box, g.box) >= 0.3f ||
-               (cx >= g.box.x && cy >= g.box.y && cx <= g.box.x + g.box.w && cy <= g.box.y + g.box.h &&
-                f.box.area() >= 0.25f * g.box.area());
-      });
-      if (same) {
-        found.push_back(n);
-        break;
-      }
-    }
-  }
-  return found;
-}
-
-std::string describe(const std::vector<int>& frames) {
-  std::string s;
-  for (std::size_t i = 0; i < frames.size() && i < 20; ++i) s += std::to_string(frames[i]) + " ";
-  return s;
 }
 
 TEST(VideoProcess, ChildClipIsBlurredInEveryFrame) {
@@ -431,10 +324,28 @@ TEST(VideoProcess, VerificationLooksAtSampledOutputFramesAsTheyAreWritten) {
   options.verification.stride = 10;
   const VideoResult r = process_video(test::testdata(kChild), out, detector(), nullptr, judge, options);
   EXPECT_EQ(r.frames, 225);
-  EXPECT_EQ(r.verification.frames_checked, 24);  // 0, 10, ..., 220 and the last
+  // 25 fps: detection stride 2, so the sample is every 11th frame (both phases of the stride):
+  // 0, 11, ..., 220 and the last.
+  EXPECT_EQ(r.detect_stride, 2);
+  EXPECT_EQ(r.verification.frames_checked, 22);
   EXPECT_EQ(r.verification.frames_decoded, 225);  // counted in the written file
   EXPECT_TRUE(r.verification.uncovered.empty()) << r.hold_reason;
   EXPECT_FALSE(r.held) << r.hold_reason;
+}
+
+TEST(VideoProcess, TheVerificationSampleWalksThroughEveryPhaseOfTheStride) {
+  EXPECT_EQ(stride_across_phases(10, 1), 10);
+  EXPECT_EQ(stride_across_phases(10, 2), 11);
+  EXPECT_EQ(stride_across_phases(10, 3), 10);
+  EXPECT_EQ(stride_across_phases(10, 4), 11);
+  EXPECT_EQ(stride_across_phases(10, 5), 11);
+  EXPECT_EQ(stride_across_phases(1, 5), 1);
+  for (int detect = 1; detect <= 8; ++detect) {
+    const int sample = stride_across_phases(10, detect);
+    std::set<int> phases;
+    for (int k = 0; k < detect; ++k) phases.insert((k * sample) % detect);
+    EXPECT_EQ(static_cast<int>(phases.size()), detect) << "stride " << detect;
+  }
 }
 
 VideoErrorKind refusal(const std::string& path, const VideoOptions& options, const std::string& out) {

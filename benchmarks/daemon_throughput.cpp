@@ -19,9 +19,9 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "daemon/curve_keys.h"
-#include "daemon/ingest_client.h"
-#include "daemon/protocol.h"
+#include "ingest/curve_keys.h"
+#include "ingest/ingest_client.h"
+#include "ingest/protocol.h"
 
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;

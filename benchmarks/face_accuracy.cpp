@@ -41,7 +41,7 @@
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "models/model_file.h"
-#include "pipeline/redact.h"
+#include "pipeline/photo/redact.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/face_matcher.h"
+#include "policy/face_matcher.h"
 
 namespace {
 

@@ -23,8 +23,8 @@
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/consent_judge.h"
-#include "pipeline/photo_pipeline.h"
+#include "policy/consent_judge.h"
+#include "pipeline/photo/photo_pipeline.h"
 #include "pipeline/stage_options.h"
 
 namespace {

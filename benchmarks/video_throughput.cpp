@@ -20,7 +20,7 @@
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/video_process.h"
+#include "pipeline/video/process.h"
 
 namespace {
 

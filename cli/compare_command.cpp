@@ -7,7 +7,7 @@
 #include "cli/face_tools.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/decode.h"
+#include "pipeline/photo/decode.h"
 #include "pipeline/stage_options.h"
 
 namespace veil {

@@ -5,7 +5,7 @@
 #include "cli/cli_context.h"
 #include "cli/face_tools.h"
 #include "models/face_detector.h"
-#include "pipeline/decode.h"
+#include "pipeline/photo/decode.h"
 #include "pipeline/stage_options.h"
 
 namespace veil {

@@ -6,7 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "cli/cli_context.h"
-#include "daemon/curve_keys.h"
+#include "ingest/curve_keys.h"
 #include "storage/database.h"
 #include "storage/device_repository.h"
 

@@ -10,8 +10,8 @@
 #include "cli/face_tools.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/decode.h"
-#include "pipeline/face_quality.h"
+#include "pipeline/photo/decode.h"
+#include "policy/face_quality.h"
 #include "pipeline/stage_options.h"
 #include "storage/children_repository.h"
 

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/cli_context.h"
-#include "daemon/curve_keys.h"
+#include "ingest/curve_keys.h"
 
 namespace veil {
 

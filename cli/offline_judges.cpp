@@ -14,8 +14,8 @@
 #include "models/bgr_image.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/consent_judge.h"
-#include "pipeline/decode.h"
+#include "policy/consent_judge.h"
+#include "pipeline/photo/decode.h"
 #include "pipeline/stage_options.h"
 
 namespace veil {

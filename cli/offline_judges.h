@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "pipeline/face_judge.h"
+#include "policy/face_judge.h"
 
 namespace veil {
 

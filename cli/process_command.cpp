@@ -14,7 +14,7 @@
 #include "cli/face_tools.h"
 #include "cli/offline_judges.h"
 #include "cli/result_json.h"
-#include "daemon/media_processor.h"
+#include "jobs/media_processor.h"
 #include "models/model_file.h"
 #include "storage/audit_log.h"
 #include "storage/children_repository.h"
@@ -22,8 +22,8 @@
 #include <pqxx/pqxx>
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/consent_judge.h"
-#include "pipeline/photo_pipeline.h"
+#include "policy/consent_judge.h"
+#include "pipeline/photo/photo_pipeline.h"
 #include "pipeline/stage_options.h"
 #include "pipeline/video_module.h"
 

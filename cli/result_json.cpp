@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "cli/face_tools.h"
-#include "pipeline/photo_pipeline.h"
+#include "pipeline/photo/photo_pipeline.h"
 
 namespace veil {
 

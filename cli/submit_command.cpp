@@ -17,9 +17,9 @@
 #include <zmq_addon.hpp>
 
 #include "cli/cli_context.h"
-#include "daemon/curve_keys.h"
-#include "daemon/ingest_client.h"
-#include "daemon/protocol.h"
+#include "ingest/curve_keys.h"
+#include "ingest/ingest_client.h"
+#include "ingest/protocol.h"
 
 namespace veil {
 namespace {

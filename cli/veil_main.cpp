@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "config/allocator.h"
-#include "pipeline/decode.h"
+#include "pipeline/photo/decode.h"
 #include "cli/cli_context.h"
 
 int main(int argc, char** argv) {

@@ -7,7 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
-#include "daemon/protocol.h"
+#include "ingest/protocol.h"
 
 namespace veil {
 

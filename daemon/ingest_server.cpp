@@ -18,7 +18,7 @@
 #include "daemon/device_auth.h"
 #include "daemon/event_publisher.h"
 #include "daemon/metrics.h"
-#include "daemon/protocol.h"
+#include "ingest/protocol.h"
 #include "storage/media_repository.h"
 
 namespace veil {

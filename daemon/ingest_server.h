@@ -1,5 +1,5 @@
 // Ingest: veild's ZeroMQ ROUTER socket (protocol in docs/protocol.md, vocabulary in
-// daemon/protocol.h). One thread owns the socket and answers every request in turn.
+// ingest/protocol.h). One thread owns the socket and answers every request in turn.
 //
 // An upload is acknowledged (ACK with the media id) only after
 //   1. the original is written encrypted to the originals store, fsync'ed, renamed into

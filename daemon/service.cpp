@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
-#include "daemon/curve_keys.h"
+#include "ingest/curve_keys.h"
 #include "daemon/device_auth.h"
 #include "daemon/event_publisher.h"
 #include "daemon/http_server.h"

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/huge_pages.h"
-#include "pipeline/decode.h"
+#include "pipeline/photo/decode.h"
 #include "config/config.h"
 #include "config/logging.h"
 #include "daemon/daemon.h"

@@ -29,6 +29,7 @@
 
 #include <pqxx/types.hxx>
 
+#include "jobs/item_processor.h"
 #include "storage/job_queue.h"
 #include "storage/originals_store.h"
 
@@ -36,24 +37,6 @@ namespace veil {
 
 class EventPublisher;
 class Metrics;
-struct Config;
-
-// The seam between the queue and the pipeline.
-class ItemProcessor {
- public:
-  virtual ~ItemProcessor() = default;
-  // Runs the pipeline on the original bytes; writes nothing. Throws for failures.
-  virtual std::shared_ptr<void> run(pqxx::connection_base& db, const std::string& media_id,
-                                    const std::string& original) = 0;
-  // Records `result` inside `tx` (idempotently: replaces an earlier result); returns the
-  // media's final state.
-  virtual std::string record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
-                             const std::string& renditions_root) = 0;
-};
-using ProcessorFactory = std::function<std::unique_ptr<ItemProcessor>()>;
-
-// MediaProcessor behind the seam (daemon/media_item_processor.cpp).
-ProcessorFactory media_processor_factory(const Config& config);
 
 struct WorkerSettings {
   int workers = 1;

@@ -1,7 +1,7 @@
 // Config -> stage options.
 #include "pipeline/stage_options.h"
 
-#include "pipeline/video_process.h"
+#include "pipeline/video/process.h"
 
 namespace veil {
 

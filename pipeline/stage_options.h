@@ -4,10 +4,10 @@
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/decode.h"
-#include "pipeline/face_matcher.h"
-#include "pipeline/redact.h"
-#include "pipeline/renditions.h"
+#include "pipeline/photo/decode.h"
+#include "policy/face_matcher.h"
+#include "pipeline/photo/redact.h"
+#include "pipeline/photo/renditions.h"
 
 namespace veil {
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "pipeline/decode.h"
+#include "pipeline/photo/decode.h"
 
 namespace veil {
 

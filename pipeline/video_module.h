@@ -17,8 +17,8 @@
 #include <cstddef>
 #include <string>
 
-#include "pipeline/video_process.h"
-#include "pipeline/video_probe.h"
+#include "pipeline/video/process.h"
+#include "pipeline/video/probe.h"
 
 namespace veil {
 

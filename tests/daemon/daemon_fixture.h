@@ -20,8 +20,8 @@
 
 #include <pqxx/pqxx>
 
-#include "daemon/curve_keys.h"
-#include "daemon/ingest_client.h"
+#include "ingest/curve_keys.h"
+#include "ingest/ingest_client.h"
 #include "daemon/worker_pool.h"
 #include "storage/device_repository.h"
 #include "storage/migrations.h"

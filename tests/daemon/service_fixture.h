@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/protocol.h"
+#include "ingest/protocol.h"
 #include "daemon/service.h"
 #include "tests/daemon/daemon_fixture.h"
 

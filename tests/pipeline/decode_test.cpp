@@ -1,7 +1,7 @@
 // Tests of pipeline/decode: orientation, colour conversion, formats, first-frame only,
 // and every file of the robustness set (shared/testdata/robustness/manifest.tsv) with its
 // expected outcome, plus synthetic hostile inputs.
-#include "pipeline/decode.h"
+#include "pipeline/photo/decode.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// The photo job runner's fail-closed rules (pipeline/photo_pipeline.h), with the real models:
+// The photo job runner's fail-closed rules (pipeline/photo/photo_pipeline.h), with the real models:
 // what is painted, what is published, what is held or rejected, and the verification stage
 // (RedactionVerifier) catching a face left visible where the policy said blur.
-#include "pipeline/photo_pipeline.h"
+#include "pipeline/photo/photo_pipeline.h"
 
 #include <gtest/gtest.h>
 

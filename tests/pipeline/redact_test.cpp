@@ -7,7 +7,7 @@
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/redact.h"
+#include "pipeline/photo/redact.h"
 #include "pipeline/stage_options.h"
 #include "tests/test_support.h"
 

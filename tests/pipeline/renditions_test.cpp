@@ -1,5 +1,5 @@
 // Tests of pipeline/renditions: sizes, formats, no metadata in any output, fidelity.
-#include "pipeline/renditions.h"
+#include "pipeline/photo/renditions.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/decode.h"
+#include "pipeline/photo/decode.h"
 #include "tests/test_support.h"
 
 namespace veil {

@@ -1,6 +1,6 @@
 // Display-matrix orientation: the decision ffmpeg's autorotate makes, and pixels and
 // boxes turned upright consistently.
-#include "pipeline/video_orientation.h"
+#include "pipeline/video/orientation.h"
 
 #include <gtest/gtest.h>
 

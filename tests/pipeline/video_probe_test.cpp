@@ -1,13 +1,13 @@
 // Video probing, container recognition and refusals with the right kind, on the real
 // test clips and on broken copies of them made in a temporary directory.
-#include "pipeline/video_probe.h"
+#include "pipeline/video/probe.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <random>
 
-#include "pipeline/video_reader.h"
+#include "pipeline/video/reader.h"
 #include "tests/test_support.h"
 
 namespace veil {

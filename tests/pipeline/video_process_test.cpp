@@ -1,7 +1,7 @@
 // The offline video pipeline end to end on real clips: faces blurred in every frame,
 // output format (H.264 + AAC, MP4 faststart, yuv420p, upright, no input metadata),
 // refusals, rotation, keep-all, recognition per track, holds and verification.
-#include "pipeline/video_process.h"
+#include "pipeline/video/process.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@ extern "C" {
 
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
-#include "pipeline/video_reader.h"
+#include "pipeline/video/reader.h"
 #include "tests/pipeline/video_test_support.h"
 
 namespace veil {

@@ -9,9 +9,9 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/face_judge.h"
-#include "pipeline/video_process.h"
-#include "pipeline/video_reader.h"
+#include "policy/face_judge.h"
+#include "pipeline/video/process.h"
+#include "pipeline/video/reader.h"
 #include "tests/test_models.h"
 
 namespace veil::test {

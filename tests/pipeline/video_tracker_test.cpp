@@ -1,6 +1,6 @@
 // Face tracking on synthetic boxes: association, track ends, interpolation and dilation
 // cover the face in every frame where it is, including frames between sampled ones.
-#include "pipeline/video_tracker.h"
+#include "pipeline/video/tracker.h"
 
 #include <gtest/gtest.h>
 

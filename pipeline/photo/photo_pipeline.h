@@ -1,0 +1,114 @@
+// The photo job: bytes of an uploaded photo in, consent-safe renditions and a full
+// account of every face out. Stages: decode -> detect -> embed -> judge -> redact ->
+// verify -> renditions.
+//
+// Contract (fail closed):
+//  - undecodable input: outcome "rejected" with the decoder's reason, no renditions;
+//  - any model or stage error after decoding: outcome "held" ("processing_error"), no renditions;
+//  - every face judged blur is painted on the full-resolution pixels before any rendition exists;
+//  - verification: the detector runs again on the redacted image (RedactionVerifier: a pass
+//    over the whole image at the first pass's coarse scale, and a closer look around every
+//    face judged blur); a face found there that does not coincide with a kept face, and is
+//    not a painted blob, is painted too and the item is held ("verification_failed");
+//  - a judgement with hold=true holds the item ("uncertain_match").
+// Otherwise the outcome is "published". Callers with more rules (parent uploads) may hold it further.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/face.h"
+#include "models/face_detector.h"
+#include "pipeline/photo/decode.h"
+#include "policy/face_judge.h"
+#include "pipeline/photo/redact.h"
+#include "pipeline/photo/renditions.h"
+
+namespace veil {
+
+class FaceEmbedder;
+
+struct PhotoOptions {
+  DecodeLimits limits;
+  RedactOptions redact;
+  RenditionOptions renditions;
+  bool verify = true;  // the second detector pass on the redacted image
+};
+
+struct PhotoFace {
+  DetectedFace face;
+  FaceJudgement judgement;
+  bool painted = false;
+  Box painted_region;  // valid when painted
+  bool found_in_verification = false;  // added by the verification pass
+};
+
+struct PhotoResult {
+  int width = 0, height = 0;
+  std::string outcome;  // "published", "held" or "rejected"
+  std::string reason;   // why held or rejected; "" when published
+  std::string format;   // decoded format
+  std::vector<PhotoFace> faces;
+  std::vector<Rendition> renditions;
+  double seconds = 0;
+};
+
+// The verification stage, on its own so that it can be tested alone. It looks for faces in a
+// redacted image that the account of its faces does not explain, with two kinds of passes
+// of the detector (same model, threshold and mode as the first pass):
+//  - the whole image at the first pass's coarse scale (base_long_edge, with the black
+//    border), for large faces and gross failures anywhere (a one-pass plan, as for images up
+//    to 768 px in default mode, is then repeated entirely);
+//  - when the first pass had finer passes: around every face judged blur, a square of
+//    twice its painted region, shown to the detector as kCropSide x kCropSide pixels at the
+//    first pass's finest scale (coarser only for faces whose square would not fit; such a
+//    face is then ~80 detector pixels tall), which is where a face left visible against the
+//    policy would be; detections there count when they are half to twice the blurred face's
+//    height (the face or what is left of it). Squares another square already covers at
+//    about the same scale are skipped (crowds).
+// For larger images the finer passes are not repeated away from the blurred faces: a face
+// the first pass missed there, too small for the coarse pass, is not looked for again
+// (docs/performance.md).
+// A detection is explained when it coincides with a kept face (IoU >= 0.3; a detection cut
+// by a square's edge: half of it inside a kept face), or when its five landmarks all lie on
+// painted ellipses (the painted blob itself). Everything else is returned.
+class RedactionVerifier {
+ public:
+  static constexpr int kCropSide = 256;
+  // `first_pass`: the detector that found the faces (used again for the whole-image pass;
+  // same thread rules).
+  explicit RedactionVerifier(FaceDetector& first_pass);
+  ~RedactionVerifier();
+  // `bgr`: the redacted full-resolution image; `reduced`: the same pixels reduced (the whole
+  // image pass runs on it; may be `bgr` itself); `faces`: the account so far (painted_region
+  // valid where painted); `redact`: the options the faces were painted with.
+  std::vector<DetectedFace> unexplained(const cv::Mat& bgr, const cv::Mat& reduced, const std::vector<PhotoFace>& faces,
+                                        const RedactOptions& redact);
+
+ private:
+  FaceDetector& detector_;
+  DetectorOptions first_pass_;
+  std::unique_ptr<FaceDetector> close_, whole_;  // whole_: made when needed (see the .cpp)
+};
+
+class PhotoPipeline {
+ public:
+  // The detector and embedder are used from the calling thread only (not thread-safe).
+  PhotoPipeline(FaceDetector& detector, FaceEmbedder& embedder, PhotoOptions options);
+  ~PhotoPipeline();
+  PhotoResult process(const std::string& bytes, FaceJudge& judge);
+  // The same from an image decoded beforehand (with decode_image and these options' limits),
+  // so that a caller can decode while its models load.
+  PhotoResult process(DecodedImage image, FaceJudge& judge);
+  // The result for a photo that did not decode: "rejected" with the decoder's reason.
+  static PhotoResult rejected(const DecodeError& error);
+
+ private:
+  FaceDetector& detector_;
+  FaceEmbedder& embedder_;
+  PhotoOptions options_;
+  std::unique_ptr<RedactionVerifier> verifier_;  // when options.verify
+};
+
+}  // namespace veil

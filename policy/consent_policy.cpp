@@ -1,0 +1,109 @@
+// The consent policy engine: see consent_policy.h for the rules and reason strings.
+#include "policy/consent_policy.h"
+
+#include "config/config.h"
+
+namespace veil {
+
+PolicyRules rules_from(const PolicyConfig& config) {
+  PolicyRules rules;
+  rules.keep_journal_owner = config.keep_journal_owner;
+  rules.keep_consented = config.keep_consented;
+  rules.hold_parent_uploads = config.hold_parent_uploads;
+  rules.hold_uncertain = config.hold_uncertain;
+  return rules;
+}
+
+const char* to_string(UploaderRole role) { return role == UploaderRole::parent ? "parent" : "staff"; }
+
+std::optional<UploaderRole> parse_uploader_role(const std::string& name) {
+  if (name == "staff") return UploaderRole::staff;
+  if (name == "parent") return UploaderRole::parent;
+  return std::nullopt;
+}
+
+const char* to_string(ItemOutcome outcome) {
+  switch (outcome) {
+    case ItemOutcome::publish: return "publish";
+    case ItemOutcome::hold: return "hold";
+    case ItemOutcome::reject: return "reject";
+  }
+  return "hold";
+}
+
+FaceJudgement judge_face(const PolicyFace& face, std::int64_t journal_child_id, const ConsentMap& consents,
+                         const PolicyRules& rules) {
+  FaceJudgement j;  // blur, nothing matched
+  if (!face.embeddable) {
+    j.reason = reason::not_embeddable;
+    return j;
+  }
+  const MatchResult& m = face.match;
+  j.similarity = m.similarity;
+  if (m.band == MatchBand::none || m.child_id == 0) {
+    j.reason = reason::unknown;
+    return j;
+  }
+  j.match = m.child_name;
+  j.matched_child_id = m.child_id;
+  if (m.band == MatchBand::uncertain) {
+    j.reason = reason::uncertain;
+    j.hold = rules.hold_uncertain;
+    return j;
+  }
+  // band match
+  if (m.child_id == journal_child_id && rules.keep_journal_owner) {
+    j.decision = Decision::keep;
+    j.reason = reason::journal_owner;
+    return j;
+  }
+  if (!rules.keep_consented) {
+    j.reason = reason::consent_not_used;
+    return j;
+  }
+  const auto it = consents.find(m.child_id);
+  if (it == consents.end() || it->second.consent_event_id <= 0) {
+    j.reason = reason::no_consent_record;
+    return j;
+  }
+  j.consent_event_id = it->second.consent_event_id;
+  if (it->second.photo_in_others) {
+    j.decision = Decision::keep;
+    j.reason = reason::consent_yes;
+  } else {
+    j.reason = reason::consent_no;
+  }
+  return j;
+}
+
+ItemDecision decide_item(const std::vector<FaceJudgement>& faces, UploaderRole uploader_role,
+                         bool processing_errored, const PolicyRules& rules) {
+  ItemDecision d;
+  if (processing_errored) d.hold_reasons.emplace_back(reason::processing_error);
+  for (const FaceJudgement& f : faces) {
+    if (f.hold) {
+      d.hold_reasons.emplace_back(reason::uncertain_match);
+      break;
+    }
+  }
+  if (uploader_role == UploaderRole::parent && rules.hold_parent_uploads) {
+    d.hold_reasons.emplace_back(reason::parent_upload);
+  }
+  if (!d.hold_reasons.empty()) {
+    d.outcome = ItemOutcome::hold;
+    d.reason = d.hold_reasons.front();
+  }
+  return d;
+}
+
+PolicyResult apply_policy(const PolicyInput& input, const PolicyRules& rules) {
+  PolicyResult r;
+  r.faces.reserve(input.faces.size());
+  for (const PolicyFace& f : input.faces) {
+    r.faces.push_back(judge_face(f, input.journal_child_id, input.consents, rules));
+  }
+  r.item = decide_item(r.faces, input.uploader_role, input.processing_errored, rules);
+  return r;
+}
+
+}  // namespace veil

@@ -1,13 +1,13 @@
 // Transparent huge pages for glibc's malloc, which can only be asked for in the environment
 // (GLIBC_TUNABLES is read once, when a process starts).
 //
-// Why: a `veil process` call touches ~190 MB of fresh memory for a 12 MP photo (pixels, the
-// detector's blobs and activations). In 4 KiB pages that is ~48,000 page faults, a third of
-// the call's time on the 2-core VM; with huge pages it is ~7,000. The kernel here gives huge
-// pages only to memory that asks for them (transparent_hugepage=madvise), and glibc asks only
-// when this tunable is set. So `veil` is a small launcher (cli/veil_launcher.cpp) that adds it
-// and starts `veil-core` beside itself, and veild and the benchmark drivers restart
-// themselves with it once; see docs/performance.md.
+// Why: processing a large photo touches hundreds of megabytes of fresh memory (pixels, the
+// detector's blobs and activations); in 4 KiB pages the page faults are a large share of the
+// time, and huge pages cut them several times over (benchmarks/RESULTS.md). Debian's kernel
+// gives huge pages only to memory that asks for them (transparent_hugepage=madvise), and glibc
+// asks only when this tunable is set. So `veil` is a small launcher (cli/veil_launcher.cpp)
+// that adds it and starts `veil-core` beside itself, and veild and the benchmark drivers
+// restart themselves with it once.
 #pragma once
 
 #include <sys/auxv.h>
@@ -33,7 +33,7 @@ inline std::string tunables_with_huge_pages(const char* current) {
 
 // For long-running programs (veild, the benchmark drivers), first thing in main(): unless the
 // tunable is already in GLIBC_TUNABLES, adds it and executes this program again with the same
-// arguments (one extra start, ~0.1 s). Returns only if nothing was done or the exec failed;
+// arguments (one extra start of the program). Returns only if nothing was done or the exec failed;
 // the program then runs without huge pages. Never in secure-execution mode (set-user-ID),
 // where glibc drops GLIBC_TUNABLES and the restart would repeat for ever.
 inline void restart_with_huge_pages(char** argv) {

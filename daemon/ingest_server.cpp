@@ -17,6 +17,7 @@
 
 #include "daemon/device_auth.h"
 #include "daemon/event_publisher.h"
+#include "daemon/ingest_request.h"
 #include "daemon/metrics.h"
 #include "ingest/protocol.h"
 #include "storage/media_repository.h"
@@ -27,24 +28,10 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// A refusal: the NACK's code, reason and whether retrying may help.
-struct Nack {
-  std::string code;
-  std::string reason;
-  bool retryable = false;
-};
-
 struct RequestContext {
   zmq::message_t identity;
   json seq;                 // echoed
   std::optional<Device> device;
-};
-
-// What a submission says, checked against the database.
-struct Submission {
-  NewMedia media;
-  std::int64_t declared_size = -1;  // -1: not given
-  std::string declared_sha256;      // "" : not given
 };
 
 struct Upload {
@@ -66,10 +53,6 @@ std::string random_hex(std::size_t bytes) {
     out += digits[c & 15];
   }
   return out;
-}
-
-bool is_sha256_hex(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 }  // namespace
@@ -131,51 +114,6 @@ struct IngestServer::Impl {
   Nack database_nack(const std::exception& e) {
     conn.reset();
     return {"database_unavailable", std::string("database unavailable: ") + e.what(), true};
-  }
-
-  // Parses and checks a SUBMIT/BEGIN header (no database yet).
-  std::variant<Submission, Nack> parse_submission(const json& h, const RequestContext& ctx) {
-    Submission s;
-    auto& m = s.media;
-    if (!h.is_object()) return Nack{"bad_request", "header must be a JSON object"};
-    m.client_submission_id = h.value("submission_id", "");
-    if (m.client_submission_id.empty() || m.client_submission_id.size() > 256)
-      return Nack{"bad_request", "submission_id: required, 1 to 256 characters"};
-    if (!h.contains("journal_child") || !h["journal_child"].is_number_integer())
-      return Nack{"bad_request", "journal_child: required, a child id (integer)"};
-    m.journal_child_id = h["journal_child"].get<std::int64_t>();
-    m.observation_ref = h.value("observation_ref", "");
-    if (m.observation_ref.size() > 512) return Nack{"bad_request", "observation_ref: at most 512 characters"};
-    if (h.contains("uploader") && !h["uploader"].is_number_integer())
-      return Nack{"bad_request", "uploader: a person id (integer)"};
-    m.uploader_id = h.value("uploader", std::int64_t{0});
-    const std::int64_t owner = ctx.device ? ctx.device->owner : 0;
-    if (m.uploader_id == 0) m.uploader_id = owner;
-    if (m.uploader_id == 0) return Nack{"bad_request", "uploader: required (this device has no owner)"};
-    if (owner != 0 && m.uploader_id != owner)
-      return Nack{"uploader_mismatch", "this device belongs to person " + std::to_string(owner) +
-                                           " and may submit only as that person"};
-    m.uploader_role = h.value("role", "");
-    if (!m.uploader_role.empty() && m.uploader_role != "staff" && m.uploader_role != "parent")
-      return Nack{"bad_request", "role: \"staff\" or \"parent\""};
-    m.original_name = std::filesystem::path(h.value("file_name", "")).filename().string();
-    std::string type = h.value("content_type", "");
-    if (type.empty()) type = protocol::content_type_for_name(m.original_name);
-    m.kind = protocol::kind_for_content_type(type);
-    if (m.kind.empty()) return Nack{"unsupported_type", "content type \"" + type + "\" is neither image/* nor video/*"};
-    if (h.contains("size")) {
-      if (!h["size"].is_number_integer() || h["size"].get<std::int64_t>() < 0)
-        return Nack{"bad_request", "size: a byte count"};
-      s.declared_size = h["size"].get<std::int64_t>();
-    }
-    s.declared_sha256 = h.value("sha256", "");
-    if (!s.declared_sha256.empty() && !is_sha256_hex(s.declared_sha256))
-      return Nack{"bad_request", "sha256: 64 lower-case hex digits"};
-    if (s.declared_size > settings.max_file_bytes)
-      return Nack{"too_large", "file of " + std::to_string(s.declared_size) + " bytes exceeds limits.max_file_bytes (" +
-                                   std::to_string(settings.max_file_bytes) + ")"};
-    m.device_id = ctx.device ? ctx.device->id : 0;
-    return s;
   }
 
   // Checks the submission against the database. Returns the child's data key to encrypt
@@ -260,7 +198,7 @@ struct IngestServer::Impl {
   }
 
   void handle_submit(RequestContext& ctx, const json& h, const zmq::message_t* data) {
-    auto parsed = parse_submission(h, ctx);
+    auto parsed = parse_submission(h, ctx.device ? &*ctx.device : nullptr, settings.max_file_bytes);
     if (auto* n = std::get_if<Nack>(&parsed)) return nack(ctx, *n, h.value("submission_id", ""));
     auto& s = std::get<Submission>(parsed);
     if (!data) return nack(ctx, {"bad_request", "SUBMIT needs the file as frame 3"}, s.media.client_submission_id);
@@ -288,7 +226,7 @@ struct IngestServer::Impl {
   }
 
   void handle_begin(RequestContext& ctx, const json& h) {
-    auto parsed = parse_submission(h, ctx);
+    auto parsed = parse_submission(h, ctx.device ? &*ctx.device : nullptr, settings.max_file_bytes);
     if (auto* n = std::get_if<Nack>(&parsed)) return nack(ctx, *n, h.value("submission_id", ""));
     auto& s = std::get<Submission>(parsed);
     if (s.declared_size < 0) return nack(ctx, {"bad_request", "BEGIN needs size"}, s.media.client_submission_id);

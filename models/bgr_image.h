@@ -13,7 +13,7 @@ cv::Mat as_bgr8(const cv::Mat& image, const char* who);
 // `src` reduced to `size` (no larger than src): a box filter by the whole factor k first
 // (OpenCV's fast INTER_AREA path needs an exact multiple: the last k-1 columns and rows at
 // most are left out), then what remains, below 2x: bilinear below 1.5x, area above.
-// A 12 MP photo to 0.48 takes ~10 ms this way against ~55 ms for one INTER_AREA resize.
+// Several times faster than one INTER_AREA resize by a fractional factor.
 cv::Mat shrink_to(const cv::Mat& src, cv::Size size);
 
 }  // namespace veil

@@ -1,7 +1,7 @@
 // The video pipeline as a module: pipeline/video_*.cpp and the FFmpeg libraries are built into
 // libveil_video.so, which is opened with dlopen the first time a video is routed or processed.
 // A program that handles only photos (most `veil` calls) then never loads FFmpeg and its ~60
-// libraries: ~45 ms of every start on the 2-core VM (docs/performance.md).
+// libraries at every start.
 //
 // Contract:
 //  - video_module() opens the module once per process (thread-safe) and returns its entry

@@ -41,6 +41,135 @@ struct CloseLook {
   float min_height = 0, max_height = 0;  // detections looked for (original pixels)
 };
 
+// A face the verification found; `cut` when it touches the edge of a close look that is not
+// the image's edge.
+struct Found {
+  DetectedFace face;
+  bool cut = false;
+};
+
+// Close looks around every face judged blur, largest first, at the first pass's finest
+// scale (where the first pass saw faces of this size; coarser only when twice the painted
+// region would not fit in kCropSide detector pixels). A look that an earlier square already
+// covers (with a quarter of the region to spare) at about the same scale is skipped. With a
+// one-pass plan (default mode: long edge up to 768 px) the whole-image pass repeats the first pass
+// entirely, and there is nothing to look at closely.
+std::vector<CloseLook> plan_close_looks(const std::vector<DetectionPass>& plan, const std::vector<PhotoFace>& faces,
+                                        const RedactOptions& redact, int W, int H) {
+  constexpr int kCropSide = RedactionVerifier::kCropSide;
+  double finest = 0;
+  for (const auto& p : plan) finest = std::max(finest, p.scale);
+  std::vector<const PhotoFace*> blurred;
+  if (plan.size() > 1) {
+    for (const auto& pf : faces)
+      if (pf.judgement.decision == Decision::blur && !pf.found_in_verification) blurred.push_back(&pf);
+  }
+  std::sort(blurred.begin(), blurred.end(),
+            [](const PhotoFace* a, const PhotoFace* b) { return a->face.box.area() > b->face.box.area(); });
+  std::vector<CloseLook> looks;
+  for (const PhotoFace* pf : blurred) {
+    const Box r = redaction_region(pf->face.box, redact, W, H);
+    const double extent = std::max({r.w, r.h, 1.f});
+    const int side = static_cast<int>(std::ceil(std::max(2 * extent, kCropSide / finest)));
+    const double scale = static_cast<double>(kCropSide) / side;
+    const cv::Rect rect(static_cast<int>(std::lround(r.x + r.w / 2 - side / 2.0)),
+                        static_cast<int>(std::lround(r.y + r.h / 2 - side / 2.0)), side, side);
+    const float spare = static_cast<float>(extent / 4);
+    const cv::Rect need(static_cast<int>(std::floor(r.x - spare)), static_cast<int>(std::floor(r.y - spare)),
+                        static_cast<int>(std::ceil(r.w + 2 * spare)), static_cast<int>(std::ceil(r.h + 2 * spare)));
+    // What this look is for: the blurred face itself, or what is left of it, at about its size.
+    const float h = pf->face.box.h;
+    bool covered = false;
+    for (auto& l : looks) {
+      const double ratio = l.scale / scale;
+      if (!covered && ratio > 0.8 && ratio < 1.25 && (l.rect & need) == need) {
+        covered = true;
+        l.min_height = std::min(l.min_height, h / 2), l.max_height = std::max(l.max_height, 2 * h);
+      }
+    }
+    if (!covered) looks.push_back({rect, scale, h / 2, 2 * h});
+  }
+  return looks;
+}
+
+// The detections in one close look, mapped back to original pixels; those of the sizes the
+// look is for are added to `found`.
+void look_closely(FaceDetector& close, const cv::Mat& bgr, const CloseLook& look, std::vector<Found>& found) {
+  constexpr int kCropSide = RedactionVerifier::kCropSide;
+  const int W = bgr.cols, H = bgr.rows;
+  const cv::Rect inside = look.rect & cv::Rect(0, 0, W, H);
+  if (inside.empty()) return;
+  // The square as the detector sees it: kCropSide x kCropSide, black where it leaves the image.
+  cv::Mat canvas(kCropSide, kCropSide, CV_8UC3, cv::Scalar(0, 0, 0));
+  const int ox = static_cast<int>(std::lround((inside.x - look.rect.x) * look.scale));
+  const int oy = static_cast<int>(std::lround((inside.y - look.rect.y) * look.scale));
+  const cv::Size size(std::clamp(static_cast<int>(std::lround(inside.width * look.scale)), 1, kCropSide - ox),
+                      std::clamp(static_cast<int>(std::lround(inside.height * look.scale)), 1, kCropSide - oy));
+  cv::Mat part;
+  if (look.scale <= 1.0)
+    part = shrink_image(bgr(inside), size);
+  else
+    cv::resize(bgr(inside), part, size, 0, 0, cv::INTER_LINEAR);  // as the first pass enlarges
+  part.copyTo(canvas(cv::Rect(ox, oy, size.width, size.height)));
+  const float inv = static_cast<float>(1.0 / look.scale);
+  const float edge = 2.f;  // canvas pixels
+  const bool inner_left = look.rect.x > 0, inner_top = look.rect.y > 0;
+  const bool inner_right = look.rect.x + look.rect.width < W, inner_bottom = look.rect.y + look.rect.height < H;
+  for (DetectedFace f : close.detect(canvas)) {
+    const bool cut = (inner_left && f.box.x < ox + edge) || (inner_top && f.box.y < oy + edge) ||
+                     (inner_right && f.box.x + f.box.w > ox + size.width - edge) ||
+                     (inner_bottom && f.box.y + f.box.h > oy + size.height - edge);
+    auto map = [&](Point p) { return Point{look.rect.x + p.x * inv, look.rect.y + p.y * inv}; };
+    const Point a = map({f.box.x, f.box.y}), b = map({f.box.x + f.box.w, f.box.y + f.box.h});
+    const float x1 = std::clamp(a.x, 0.f, static_cast<float>(W)), y1 = std::clamp(a.y, 0.f, static_cast<float>(H));
+    const float x2 = std::clamp(b.x, 0.f, static_cast<float>(W)), y2 = std::clamp(b.y, 0.f, static_cast<float>(H));
+    if (x2 - x1 < 1.f || y2 - y1 < 1.f) continue;
+    // Other sizes are the other passes' business: larger faces the whole-image pass's,
+    // smaller ones the first pass's finer passes, which already saw this area at this scale.
+    if (b.y - a.y < look.min_height || b.y - a.y > look.max_height) continue;
+    f.box = Box{x1, y1, x2 - x1, y2 - y1};
+    for (auto& lm : f.landmarks) lm = map(lm);
+    found.push_back({f, cut});
+  }
+}
+
+// Of what the verification found, the faces nothing explains: one detection per face
+// (greedy by score, whole detections before cut ones), minus those that are a kept face, part
+// of a kept face cut by a close look's edge, or a painted blob with every feature on paint.
+std::vector<DetectedFace> unexplained_faces(std::vector<Found> found, const std::vector<PhotoFace>& faces) {
+  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    if (a.cut != b.cut) return !a.cut;
+    return a.face.score > b.face.score;
+  });
+  std::vector<Found> merged;
+  for (const auto& f : found) {
+    bool same = false;
+    for (const auto& m : merged) same = same || iou(f.face.box, m.face.box) > kSameFaceIou;
+    if (!same) merged.push_back(f);
+  }
+
+  std::vector<DetectedFace> out;
+  for (const auto& f : merged) {
+    bool explained = false;
+    for (const auto& pf : faces) {
+      if (pf.judgement.decision != Decision::keep) continue;
+      if (iou(f.face.box, pf.face.box) >= kSameFaceIou) explained = true;
+      // Cut by the edge of a close look: part of a kept face next to the blurred one.
+      if (f.cut && share_inside(f.face.box, pf.face.box) >= 0.5f) explained = true;
+    }
+    // A detection whose eyes, nose and mouth all fall on painted pixels shows no facial
+    // feature: it is the painted blob itself, which a detector may still take for a head.
+    bool features_painted = true;
+    for (const auto& lm : f.face.landmarks) {
+      bool on_paint = false;
+      for (const auto& pf : faces) on_paint = on_paint || (pf.painted && inside_painted_ellipse(lm, pf.painted_region));
+      features_painted = features_painted && on_paint;
+    }
+    if (!explained && !features_painted) out.push_back(f.face);
+  }
+  return out;
+}
+
 }  // namespace
 
 RedactionVerifier::RedactionVerifier(FaceDetector& first_pass)
@@ -51,10 +180,6 @@ RedactionVerifier::~RedactionVerifier() = default;
 std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, const cv::Mat& reduced,
                                                          const std::vector<PhotoFace>& faces,
                                                          const RedactOptions& redact) {
-  struct Found {
-    DetectedFace face;
-    bool cut = false;  // touches the edge of a close look that is not the image's edge
-  };
   std::vector<Found> found;
   const int W = bgr.cols, H = bgr.rows;
 
@@ -88,113 +213,8 @@ std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, con
     }
   }
 
-  // Close looks around every face judged blur, largest first, at the first pass's finest
-  // scale (where the first pass saw faces of this size; coarser only when twice the painted
-  // region would not fit in kCropSide detector pixels). A look that an earlier square already
-  // covers (with a quarter of the region to spare) at about the same scale is skipped. With a
-  // one-pass plan (default mode: long edge up to 768 px) the whole-image pass above repeats the
-  // first pass entirely.
-  double finest = 0;
-  for (const auto& p : plan) finest = std::max(finest, p.scale);
-  std::vector<const PhotoFace*> blurred;
-  if (plan.size() > 1) {
-    for (const auto& pf : faces)
-      if (pf.judgement.decision == Decision::blur && !pf.found_in_verification) blurred.push_back(&pf);
-  }
-  std::sort(blurred.begin(), blurred.end(),
-            [](const PhotoFace* a, const PhotoFace* b) { return a->face.box.area() > b->face.box.area(); });
-  std::vector<CloseLook> looks;
-  for (const PhotoFace* pf : blurred) {
-    const Box r = redaction_region(pf->face.box, redact, W, H);
-    const double extent = std::max({r.w, r.h, 1.f});
-    const int side = static_cast<int>(std::ceil(std::max(2 * extent, kCropSide / finest)));
-    const double scale = static_cast<double>(kCropSide) / side;
-    const cv::Rect rect(static_cast<int>(std::lround(r.x + r.w / 2 - side / 2.0)),
-                        static_cast<int>(std::lround(r.y + r.h / 2 - side / 2.0)), side, side);
-    const float spare = static_cast<float>(extent / 4);
-    const cv::Rect need(static_cast<int>(std::floor(r.x - spare)), static_cast<int>(std::floor(r.y - spare)),
-                        static_cast<int>(std::ceil(r.w + 2 * spare)), static_cast<int>(std::ceil(r.h + 2 * spare)));
-    // What this look is for: the blurred face itself, or what is left of it, at about its size.
-    const float h = pf->face.box.h;
-    bool covered = false;
-    for (auto& l : looks) {
-      const double ratio = l.scale / scale;
-      if (!covered && ratio > 0.8 && ratio < 1.25 && (l.rect & need) == need) {
-        covered = true;
-        l.min_height = std::min(l.min_height, h / 2), l.max_height = std::max(l.max_height, 2 * h);
-      }
-    }
-    if (!covered) looks.push_back({rect, scale, h / 2, 2 * h});
-  }
-  for (const auto& look : looks) {
-    const cv::Rect inside = look.rect & cv::Rect(0, 0, W, H);
-    if (inside.empty()) continue;
-    // The square as the detector sees it: kCropSide x kCropSide, black where it leaves the image.
-    cv::Mat canvas(kCropSide, kCropSide, CV_8UC3, cv::Scalar(0, 0, 0));
-    const int ox = static_cast<int>(std::lround((inside.x - look.rect.x) * look.scale));
-    const int oy = static_cast<int>(std::lround((inside.y - look.rect.y) * look.scale));
-    const cv::Size size(std::clamp(static_cast<int>(std::lround(inside.width * look.scale)), 1, kCropSide - ox),
-                        std::clamp(static_cast<int>(std::lround(inside.height * look.scale)), 1, kCropSide - oy));
-    cv::Mat part;
-    if (look.scale <= 1.0)
-      part = shrink_image(bgr(inside), size);
-    else
-      cv::resize(bgr(inside), part, size, 0, 0, cv::INTER_LINEAR);  // as the first pass enlarges
-    part.copyTo(canvas(cv::Rect(ox, oy, size.width, size.height)));
-    const float inv = static_cast<float>(1.0 / look.scale);
-    const float edge = 2.f;  // canvas pixels
-    const bool inner_left = look.rect.x > 0, inner_top = look.rect.y > 0;
-    const bool inner_right = look.rect.x + look.rect.width < W, inner_bottom = look.rect.y + look.rect.height < H;
-    for (DetectedFace f : close_->detect(canvas)) {
-      const bool cut = (inner_left && f.box.x < ox + edge) || (inner_top && f.box.y < oy + edge) ||
-                       (inner_right && f.box.x + f.box.w > ox + size.width - edge) ||
-                       (inner_bottom && f.box.y + f.box.h > oy + size.height - edge);
-      auto map = [&](Point p) { return Point{look.rect.x + p.x * inv, look.rect.y + p.y * inv}; };
-      const Point a = map({f.box.x, f.box.y}), b = map({f.box.x + f.box.w, f.box.y + f.box.h});
-      const float x1 = std::clamp(a.x, 0.f, static_cast<float>(W)), y1 = std::clamp(a.y, 0.f, static_cast<float>(H));
-      const float x2 = std::clamp(b.x, 0.f, static_cast<float>(W)), y2 = std::clamp(b.y, 0.f, static_cast<float>(H));
-      if (x2 - x1 < 1.f || y2 - y1 < 1.f) continue;
-      // Other sizes are the other passes' business: larger faces the whole-image pass's,
-      // smaller ones the first pass's finer passes, which already saw this area at this scale.
-      if (b.y - a.y < look.min_height || b.y - a.y > look.max_height) continue;
-      f.box = Box{x1, y1, x2 - x1, y2 - y1};
-      for (auto& lm : f.landmarks) lm = map(lm);
-      found.push_back({f, cut});
-    }
-  }
-
-  // One detection per face: greedy by score, whole detections before cut ones.
-  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-    if (a.cut != b.cut) return !a.cut;
-    return a.face.score > b.face.score;
-  });
-  std::vector<Found> merged;
-  for (const auto& f : found) {
-    bool same = false;
-    for (const auto& m : merged) same = same || iou(f.face.box, m.face.box) > kSameFaceIou;
-    if (!same) merged.push_back(f);
-  }
-
-  std::vector<DetectedFace> out;
-  for (const auto& f : merged) {
-    bool explained = false;
-    for (const auto& pf : faces) {
-      if (pf.judgement.decision != Decision::keep) continue;
-      if (iou(f.face.box, pf.face.box) >= kSameFaceIou) explained = true;
-      // Cut by the edge of a close look: part of a kept face next to the blurred one.
-      if (f.cut && share_inside(f.face.box, pf.face.box) >= 0.5f) explained = true;
-    }
-    // A detection whose eyes, nose and mouth all fall on painted pixels shows no facial
-    // feature: it is the painted blob itself, which a detector may still take for a head.
-    bool features_painted = true;
-    for (const auto& lm : f.face.landmarks) {
-      bool on_paint = false;
-      for (const auto& pf : faces) on_paint = on_paint || (pf.painted && inside_painted_ellipse(lm, pf.painted_region));
-      features_painted = features_painted && on_paint;
-    }
-    if (!explained && !features_painted) out.push_back(f.face);
-  }
-  return out;
+  for (const auto& look : plan_close_looks(plan, faces, redact, W, H)) look_closely(*close_, bgr, look, found);
+  return unexplained_faces(std::move(found), faces);
 }
 
 PhotoPipeline::PhotoPipeline(FaceDetector& detector, FaceEmbedder& embedder, PhotoOptions options)

@@ -99,7 +99,7 @@ Box redact_face(cv::Mat& bgr, const Box& face, const RedactOptions& options) {
   // blob that neither a person nor a face detector reads as a face. All of this runs on the
   // cells drawn kCellPx pixels wide and is scaled to the region once at the end: the same
   // picture as working at full size (scaling is linear, so flattening commutes with it), at a
-  // cost that does not grow with the face (a 400 px face took 2 s with a full-size Gaussian).
+  // cost that does not grow with the face (a full-size Gaussian grows with the cube of its size).
   constexpr int kCellPx = 3;
   cv::Mat cells_img;
   cv::resize(small, cells_img, cv::Size(cw * kCellPx, ch * kCellPx), 0, 0, cv::INTER_NEAREST);

@@ -13,8 +13,8 @@
 // an ICC profile in it.
 // Resampling: OpenCV on the BGR pixels (shrink_image: a box filter by a whole factor, then
 // area or bilinear for the rest), then each result is converted to RGB and encoded with
-// libvips. libvips' thumbnail on an in-memory 12 MP image (no shrink-on-load there) cost
-// 250-400 ms against ~30 ms. The thumbnails are made from the display image when it is at
+// libvips. libvips' thumbnail on an in-memory image cannot shrink on load and is several
+// times slower (benchmarks/RESULTS.md). The thumbnails are made from the display image when it is at
 // least as large as the thumbnail.
 #include "pipeline/photo/renditions.h"
 
@@ -81,8 +81,7 @@ Rendition encode(const VImage& image, const std::string& kind, const RenditionOp
   size_t size = 0;
   // Speed matters here (the whole photo pipeline has to stay within a few times a plain
   // vipsthumbnail): baseline JPEG without optimize_coding / progressive (each costs
-  // 40-150 ms at 2048 px for a few % of bytes), WebP at effort 2 (half the time of the
-  // default 4).
+  // much time for a few % of bytes), WebP at effort 2 (half the time of the default 4).
   if (options.display_format == "webp") {
     out.mime = "image/webp";
     out.ext = "webp";

@@ -78,7 +78,11 @@ bool looks_like_video(const std::string& path_or_first_bytes) {
   return is_video_container(probe_container(head));
 }
 
-av::InputPtr open_video_input(const std::string& path, const LimitsConfig& limits, VideoInfo& info) {
+namespace {
+
+// The file before FFmpeg opens it: a regular file within the size limit whose first bytes a
+// video container Veil accepts recognises (a HEIF/AVIF still image is refused here).
+const AVInputFormat* check_file(const std::string& path, const LimitsConfig& limits, VideoInfo& info) {
   av::quiet_logs();
   info = VideoInfo{};
   struct stat st_buf {};
@@ -100,7 +104,61 @@ av::InputPtr open_video_input(const std::string& path, const LimitsConfig& limit
     throw VideoError(VideoErrorKind::unsupported,
                      std::string("not a video container Veil accepts (") + format->name + ")");
   info.container = format->name;
+  return format;
 
+}
+
+// Orientation, display size, frame rate, frame count and duration of `video`, and the audio
+// stream's parameters.
+void describe_streams(AVFormatContext* fmt, AVStream* video, AVStream* audio, VideoInfo& info) {
+  std::size_t display_size = 0;
+  const uint8_t* matrix = av_stream_get_side_data(video, AV_PKT_DATA_DISPLAYMATRIX, &display_size);
+  if (matrix && display_size >= 9 * sizeof(int32_t)) {
+    int32_t m[9];
+    std::memcpy(m, matrix, sizeof m);
+    info.orientation = orientation_from_display_matrix(m);
+  }
+  info.rotation = orientation_rotation(info.orientation);
+  const bool swap = orientation_swaps_axes(info.orientation);
+  info.display_width = swap ? info.height : info.width;
+  info.display_height = swap ? info.width : info.height;
+
+  const AVRational rate = av_guess_frame_rate(fmt, video, nullptr);
+  info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0;
+  info.frames = video->nb_frames > 0 ? video->nb_frames : 0;
+  if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+    info.duration_s = static_cast<double>(fmt->duration) / AV_TIME_BASE;
+  else if (video->duration != AV_NOPTS_VALUE && video->duration > 0)
+    info.duration_s = static_cast<double>(video->duration) * av_q2d(video->time_base);
+
+  if (audio) {
+    info.has_audio = true;
+    info.audio_codec = avcodec_get_name(audio->codecpar->codec_id);
+    info.audio_sample_rate = audio->codecpar->sample_rate;
+    info.audio_channels = audio->codecpar->ch_layout.nb_channels;
+  }
+
+}
+
+// Refuses a video over the long-edge, pixel or duration limits.
+void check_limits(const VideoInfo& info, const LimitsConfig& limits) {
+  const int long_edge = std::max(info.width, info.height);
+  if (limits.max_video_long_edge > 0 && long_edge > limits.max_video_long_edge)
+    throw VideoError(VideoErrorKind::too_many_pixels,
+                     "picture is " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+                         ", over the long-edge limit of " + std::to_string(limits.max_video_long_edge));
+  if (limits.max_pixels > 0 && static_cast<std::int64_t>(info.width) * info.height > limits.max_pixels)
+    throw VideoError(VideoErrorKind::too_many_pixels, "picture has more pixels than the limit");
+  if (limits.max_video_seconds > 0 && info.duration_s > limits.max_video_seconds)
+    throw VideoError(VideoErrorKind::too_long, "video lasts " + std::to_string(info.duration_s) +
+                                                   " s, over the limit of " +
+                                                   std::to_string(limits.max_video_seconds) + " s");
+}
+
+}  // namespace
+
+av::InputPtr open_video_input(const std::string& path, const LimitsConfig& limits, VideoInfo& info) {
+  const AVInputFormat* format = check_file(path, limits, info);
   AVDictionary* opts = nullptr;
   av_dict_set(&opts, "protocol_whitelist", "file", 0);
   AVFormatContext* raw = nullptr;
@@ -140,44 +198,8 @@ av::InputPtr open_video_input(const std::string& path, const LimitsConfig& limit
   info.height = vpar->height;
   if (const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(vpar->format))) info.pixel_format = name;
 
-  std::size_t display_size = 0;
-  const uint8_t* matrix = av_stream_get_side_data(video, AV_PKT_DATA_DISPLAYMATRIX, &display_size);
-  if (matrix && display_size >= 9 * sizeof(int32_t)) {
-    int32_t m[9];
-    std::memcpy(m, matrix, sizeof m);
-    info.orientation = orientation_from_display_matrix(m);
-  }
-  info.rotation = orientation_rotation(info.orientation);
-  const bool swap = orientation_swaps_axes(info.orientation);
-  info.display_width = swap ? info.height : info.width;
-  info.display_height = swap ? info.width : info.height;
-
-  const AVRational rate = av_guess_frame_rate(fmt.get(), video, nullptr);
-  info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0;
-  info.frames = video->nb_frames > 0 ? video->nb_frames : 0;
-  if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
-    info.duration_s = static_cast<double>(fmt->duration) / AV_TIME_BASE;
-  else if (video->duration != AV_NOPTS_VALUE && video->duration > 0)
-    info.duration_s = static_cast<double>(video->duration) * av_q2d(video->time_base);
-
-  if (audio) {
-    info.has_audio = true;
-    info.audio_codec = avcodec_get_name(audio->codecpar->codec_id);
-    info.audio_sample_rate = audio->codecpar->sample_rate;
-    info.audio_channels = audio->codecpar->ch_layout.nb_channels;
-  }
-
-  const int long_edge = std::max(info.width, info.height);
-  if (limits.max_video_long_edge > 0 && long_edge > limits.max_video_long_edge)
-    throw VideoError(VideoErrorKind::too_many_pixels,
-                     "picture is " + std::to_string(info.width) + "x" + std::to_string(info.height) +
-                         ", over the long-edge limit of " + std::to_string(limits.max_video_long_edge));
-  if (limits.max_pixels > 0 && static_cast<std::int64_t>(info.width) * info.height > limits.max_pixels)
-    throw VideoError(VideoErrorKind::too_many_pixels, "picture has more pixels than the limit");
-  if (limits.max_video_seconds > 0 && info.duration_s > limits.max_video_seconds)
-    throw VideoError(VideoErrorKind::too_long, "video lasts " + std::to_string(info.duration_s) +
-                                                   " s, over the limit of " +
-                                                   std::to_string(limits.max_video_seconds) + " s");
+  describe_streams(fmt.get(), video, audio, info);
+  check_limits(info, limits);
   return fmt;
 }
 

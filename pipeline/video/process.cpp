@@ -51,6 +51,69 @@ VideoTrack describe(const FaceTrack& track, const CoverageOptions& coverage, int
   return t;
 }
 
+std::string hold_text(const VideoTrack& t) {
+  return "track " + std::to_string(t.id) + ": " +
+         (t.judgement.reason.empty() ? std::string("held by policy") : t.judgement.reason);
+}
+
+// Judges every pass-1 track once and sorts it into the plan's keep or blur list.
+void judge_tracks(const Analysis& analysis, const CoverageOptions& coverage, FaceJudge& judge, RenderPlan& plan,
+                  std::vector<VideoTrack>& tracks, std::vector<std::string>& holds) {
+  for (const AnalysedTrack& a : analysis.tracks) {
+    VideoTrack t = describe(a.track, coverage, analysis.frames);
+    t.best_box = a.best_box;
+    t.embeddings = a.embeddings;
+    t.judgement = judge.judge(a.embedding);
+    if (t.judgement.hold) holds.push_back(hold_text(t));
+    (t.judgement.decision == Decision::keep ? plan.keep : plan.blur).push_back(&a.track);
+    plan.first_late_id = std::max(plan.first_late_id, t.id + 1);
+    tracks.push_back(std::move(t));
+  }
+
+  // A judge that keeps faces it could not recognise (an explicit keep-all) would keep what the
+  // re-check finds too: then there is nothing for the re-check to do.
+  for (std::size_t i = 0; i < analysis.tracks.size(); ++i)
+    if (analysis.tracks[i].embedding.empty() && tracks[i].judgement.decision == Decision::keep) plan.recheck = false;
+}
+
+// A track the re-check found: already painted, so it stays painted whatever the judge says;
+// judged with an empty embedding so that the judge's record of the item is complete.
+VideoTrack judge_late_track(const FaceTrack& late, const CoverageOptions& coverage, int frames, bool solid,
+                            FaceJudge& judge, std::vector<std::string>& holds) {
+  VideoTrack t = describe(late, coverage, frames);
+  t.found_in_recheck = true;
+  t.painted_solid = solid;
+  float best = -1;
+  for (const TrackPoint& p : late.points)
+    if (p.box.area() * p.score > best) {
+      best = p.box.area() * p.score;
+      t.best_box = p.box;
+    }
+  t.judgement = judge.judge(Embedding{});
+  if (t.judgement.decision == Decision::keep) {
+    t.judgement.decision = Decision::blur;
+    t.judgement.reason = "found_after_redaction";
+  }
+  if (t.judgement.hold) holds.push_back(hold_text(t));
+  return t;
+}
+
+// A face the verification found outside the kept tracks, or a written file short of frames,
+// holds the item.
+void add_verification_holds(const VerificationReport& v, int frames, std::vector<std::string>& holds) {
+  if (!v.uncovered.empty()) {
+    const VerificationFinding& f = v.uncovered.front();
+    std::ostringstream why;
+    why << "verification: " << v.uncovered.size() << " face(s) visible outside the kept tracks (first at frame "
+        << f.frame << ", " << static_cast<int>(f.box.x) << "," << static_cast<int>(f.box.y) << " "
+        << static_cast<int>(f.box.w) << "x" << static_cast<int>(f.box.h) << ")";
+    holds.push_back(why.str());
+  }
+  if (v.frames_decoded != frames)
+    holds.push_back("verification: the output holds " + std::to_string(v.frames_decoded) + " frames, " +
+                    std::to_string(frames) + " were written");
+}
+
 }  // namespace
 
 int stride_across_phases(int sample_stride, int detect_stride) {
@@ -109,23 +172,7 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
   plan.detect_stride = stride;
   plan.recheck = options.recheck;
   std::vector<std::string> holds;
-  for (const AnalysedTrack& a : analysis.tracks) {
-    VideoTrack t = describe(a.track, coverage, analysis.frames);
-    t.best_box = a.best_box;
-    t.embeddings = a.embeddings;
-    t.judgement = judge.judge(a.embedding);
-    if (t.judgement.hold)
-      holds.push_back("track " + std::to_string(t.id) + ": " +
-                      (t.judgement.reason.empty() ? std::string("held by policy") : t.judgement.reason));
-    (t.judgement.decision == Decision::keep ? plan.keep : plan.blur).push_back(&a.track);
-    plan.first_late_id = std::max(plan.first_late_id, t.id + 1);
-    result.tracks.push_back(std::move(t));
-  }
-
-  // A judge that keeps faces it could not recognise (an explicit keep-all) would keep what the
-  // re-check finds too: then there is nothing for the re-check to do.
-  for (std::size_t i = 0; i < analysis.tracks.size(); ++i)
-    if (analysis.tracks[i].embedding.empty() && result.tracks[i].judgement.decision == Decision::keep) plan.recheck = false;
+  judge_tracks(analysis, coverage, judge, plan, result.tracks, holds);
 
   // Pass 2: render, with the verification (DESIGN.md section 5) on sampled output frames as
   // they are written.
@@ -155,46 +202,17 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
   result.rechecked_frames = render.rechecked_frames;
   result.poster = render.poster;
   for (VideoTrack& t : result.tracks) t.painted_solid = render.solid_from.count(t.id) > 0;
-  // Faces the re-check found were painted at once; the judge still sees each of them
-  // (with an empty embedding), so that its record of the item is complete.
-  for (const FaceTrack& late : render.late_tracks) {
-    VideoTrack t = describe(late, coverage, result.frames);
-    t.found_in_recheck = true;
-    t.painted_solid = render.solid_from.count(t.id) > 0;
-    float best = -1;
-    for (const TrackPoint& p : late.points)
-      if (p.box.area() * p.score > best) {
-        best = p.box.area() * p.score;
-        t.best_box = p.box;
-      }
-    t.judgement = judge.judge(Embedding{});
-    if (t.judgement.decision == Decision::keep) {
-      t.judgement.decision = Decision::blur;  // already painted: it stays painted
-      t.judgement.reason = "found_after_redaction";
-    }
-    if (t.judgement.hold)
-      holds.push_back("track " + std::to_string(t.id) + ": " +
-                      (t.judgement.reason.empty() ? std::string("held by policy") : t.judgement.reason));
-    result.tracks.push_back(std::move(t));
-  }
+  // Faces the re-check found were painted at once; the judge still sees each of them.
+  for (const FaceTrack& late : render.late_tracks)
+    result.tracks.push_back(judge_late_track(late, coverage, result.frames, render.solid_from.count(late.id) > 0,
+                                             judge, holds));
 
   if (verifier) {
     t0 = Clock::now();
     result.verification = verifier->finish();
     // The written file must hold every frame that was encoded.
     result.verification.frames_decoded = count_video_frames(temp_path);
-    const VerificationReport& v = result.verification;
-    if (!v.uncovered.empty()) {
-      const VerificationFinding& f = v.uncovered.front();
-      std::ostringstream why;
-      why << "verification: " << v.uncovered.size() << " face(s) visible outside the kept tracks (first at frame "
-          << f.frame << ", " << static_cast<int>(f.box.x) << "," << static_cast<int>(f.box.y) << " "
-          << static_cast<int>(f.box.w) << "x" << static_cast<int>(f.box.h) << ")";
-      holds.push_back(why.str());
-    }
-    if (v.frames_decoded != result.frames)
-      holds.push_back("verification: the output holds " + std::to_string(v.frames_decoded) + " frames, " +
-                      std::to_string(result.frames) + " were written");
+    add_verification_holds(result.verification, result.frames, holds);
     result.seconds_verify = seconds_since(t0);
   }
 

@@ -17,7 +17,7 @@ namespace {
 
 // Regions up to this size are painted directly; larger ones through a reduced copy (the
 // pixelate_blur style blurs with a sigma proportional to the region: its cost grows with the
-// cube of the region size, about 30 ms for a 140-pixel region and seconds for 500 pixels).
+// cube of the region size).
 // At 40 pixels a cell of the 8-cell pixelation is 5 pixels, and the blur spans 1.5 cells.
 constexpr int kDirectPaintPx = 40;
 

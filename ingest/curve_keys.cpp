@@ -1,6 +1,8 @@
 // CURVE key generation and key files.
 #include "ingest/curve_keys.h"
 
+#include "storage/durable_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,16 +42,7 @@ void write_text_file(const std::string& path, const std::string& text, mode_t mo
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path());
   if (!overwrite && fs::exists(p)) throw std::runtime_error(path + ": exists already (not replaced)");
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
-  ::fchmod(fd, mode);
-  const ssize_t n = ::write(fd, text.data(), text.size());
-  const bool ok = n == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("cannot write " + tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename into " + path);
-  fsync_directory(p.has_parent_path() ? p.parent_path().string() : ".");
+  write_file_durably(path, text, mode);
 }
 
 }  // namespace

@@ -32,13 +32,30 @@ void write_file_durably(const std::string& path, const std::string& bytes, mode_
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) {
+  if (::fchmod(fd, mode) != 0) {
     ::close(fd);
-    fail("sync");
+    fail("chmod");
   }
-  if (::close(fd) != 0) fail("close");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename into");
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  try {
+    commit_file_durably(fd, tmp, path);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+}
+
+void commit_file_durably(int fd, const std::string& temp_path, const std::string& final_path) {
+  auto error = [](const std::string& what, const std::string& path) {
+    return StorageError("cannot " + what + " " + path + ": " + std::strerror(errno));
+  };
+  if (::fsync(fd) != 0) {
+    const StorageError e = error("fsync", temp_path);
+    ::close(fd);
+    throw e;
+  }
+  if (::close(fd) != 0) throw error("close", temp_path);
+  if (::rename(temp_path.c_str(), final_path.c_str()) != 0) throw error("rename into", final_path);
+  const std::filesystem::path parent = std::filesystem::path(final_path).parent_path();
   fsync_directory(parent.empty() ? "." : parent.string());
 }
 

@@ -15,4 +15,9 @@ namespace veil {
 // temporary file is removed on failure.
 void write_file_durably(const std::string& path, const std::string& bytes, mode_t mode);
 
+// The last step of the same, for a file written through its own descriptor (a streamed
+// original): fsync `fd`, close it, rename `temp_path` to `final_path`, fsync the directory.
+// `fd` is closed whatever happens. Throws StorageError naming the path and the system error.
+void commit_file_durably(int fd, const std::string& temp_path, const std::string& final_path);
+
 }  // namespace veil

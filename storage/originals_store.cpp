@@ -1,6 +1,8 @@
 // Encrypted originals: master key file, per-child keys in PostgreSQL, streaming writer/reader.
 #include "storage/originals_store.h"
 
+#include "storage/durable_file.h"
+
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -254,16 +256,10 @@ std::string OriginalWriter::sha256_hex() {
 
 void OriginalWriter::commit() {
   flush_record(true);
-  if (::fsync(state_->fd) != 0) throw StorageError("cannot fsync " + temp_path_ + ": " + errno_text());
-  if (::close(state_->fd) != 0) {
-    state_->fd = -1;
-    throw StorageError("cannot close " + temp_path_ + ": " + errno_text());
-  }
-  state_->fd = -1;
-  if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0)
-    throw StorageError("cannot rename into " + final_path_ + ": " + errno_text());
+  const int fd = state_->fd;
+  state_->fd = -1;  // commit_file_durably closes it
+  commit_file_durably(fd, temp_path_, final_path_);
   committed_ = true;
-  fsync_directory(std::filesystem::path(final_path_).parent_path().string());
 }
 
 std::string read_original(const std::string& path, const SecretKey& key, const std::string& media_id) {

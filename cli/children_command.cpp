@@ -9,6 +9,7 @@
 #include "cli/db_session.h"
 #include "storage/children_repository.h"
 #include "storage/database.h"
+#include "storage/media_repository.h"
 
 namespace veil {
 namespace {
@@ -58,8 +59,8 @@ void add_children_command(CLI::App& app, CliContext& ctx) {
       j["consent"] = history.empty() ? nlohmann::json("none (treated as no)")
                                      : nlohmann::json(history.back().photo_in_others ? "yes" : "no");
       j["consent_event_id"] = history.empty() ? nlohmann::json(nullptr) : nlohmann::json(history.back().id);
-      j["templates"] = tx.exec_params1("SELECT count(*) FROM face_templates WHERE child_id = $1", c.id)[0].as<int>();
-      j["journal_media"] = tx.exec_params1("SELECT count(*) FROM media WHERE journal_child_id = $1", c.id)[0].as<int>();
+      j["templates"] = template_count(tx, c.id);
+      j["journal_media"] = journal_media_count(tx, c.id);
       std::cout << j.dump(2) << std::endl;
     });
   });

@@ -19,6 +19,7 @@
 #include "storage/audit_log.h"
 #include "storage/children_repository.h"
 #include "storage/database.h"
+#include "storage/media_repository.h"
 #include <pqxx/pqxx>
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
@@ -69,12 +70,8 @@ int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
     pqxx::work tx(c);
     const ChildRow journal = find_child(tx, args.journal);
     if (journal.status != "active") throw UsageError("child '" + journal.name + "' has " + journal.status);
-    media_id = tx.exec_params1(
-                     "INSERT INTO media (id, journal_child_id, uploader_role, kind, original_sha256, bytes, state) "
-                     "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'processing') RETURNING id::text",
-                     journal.id, args.role, looks_like_video_file(args.file) ? "video" : "photo", sha256_hex(bytes),
-                     static_cast<std::int64_t>(bytes.size()))[0]
-                   .as<std::string>();
+    media_id = insert_processing_media(tx, journal.id, args.role, looks_like_video_file(args.file) ? "video" : "photo",
+                                       sha256_hex(bytes), static_cast<std::int64_t>(bytes.size()));
     append_audit(tx, AuditEntry{ctx.actor(), "media.received", media_id, journal.id,
                                 nlohmann::json{{"via", "veil process"}, {"bytes", bytes.size()}}.dump()});
     tx.commit();
@@ -89,11 +86,9 @@ int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
   nlohmann::json outputs = nlohmann::json::array();
   {
     pqxx::read_transaction tx(c);
-    for (const auto& r : tx.exec_params("SELECT kind, path, width, height, mime FROM renditions WHERE media_id = $1 "
-                                        "ORDER BY id",
-                                        media_id))
-      outputs.push_back({{"kind", r[0].as<std::string>()}, {"path", r[1].as<std::string>()},
-                         {"width", r[2].as<int>()}, {"height", r[3].as<int>()}, {"mime", r[4].as<std::string>()}});
+    for (const auto& r : list_renditions(tx, media_id))
+      outputs.push_back(
+          {{"kind", r.kind}, {"path", r.path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
   }
   nlohmann::json out = processed_video(*processed).is_null()
                            ? photo_result_json(args.file, processed_photo(*processed), outputs)

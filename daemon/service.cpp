@@ -18,6 +18,7 @@
 #include "daemon/http_server.h"
 #include "daemon/ingest_server.h"
 #include "daemon/metrics.h"
+#include "storage/database.h"
 #include "storage/job_queue.h"
 #include "storage/originals_store.h"
 
@@ -169,7 +170,7 @@ std::string VeildService::not_ready_reason() {
     std::lock_guard<std::mutex> lock(m.db_mutex);
     try {
       pqxx::read_transaction tx(m.ops_db());
-      tx.exec1("SELECT 1");
+      ping_database(tx);
     } catch (const std::exception& e) {
       m.db.reset();
       add(std::string("database unreachable: ") + e.what());

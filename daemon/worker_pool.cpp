@@ -14,6 +14,7 @@
 #include "daemon/device_auth.h"
 #include "daemon/event_publisher.h"
 #include "daemon/metrics.h"
+#include "storage/media_repository.h"
 
 namespace veil {
 namespace {
@@ -183,11 +184,10 @@ void run_one(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::conn
     std::string sha;
     {
       pqxx::read_transaction tx(conn);
-      const auto r = tx.exec_params("SELECT coalesce(journal_child_id, 0), original_sha256 FROM media WHERE id = $1",
-                                    job.media_id);
-      if (r.empty()) throw PermanentFailure("media " + job.media_id + " does not exist");
-      child = r[0][0].as<std::int64_t>();
-      sha = r[0][1].as<std::string>();
+      const auto m = media_original(tx, job.media_id);
+      if (!m) throw PermanentFailure("media " + job.media_id + " does not exist");
+      child = m->journal_child_id;
+      sha = m->original_sha256;
     }
     std::string original;
     try {
@@ -221,15 +221,11 @@ void run_one(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::conn
   try {
     recorded = sh.queue.complete(conn, job, [&](pqxx::transaction_base& tx) {
       state = proc.record(tx, result, sh.settings.renditions_root);
-      const auto r = tx.exec_params1(
-          "SELECT (SELECT count(*) FROM faces WHERE media_id = $1), "
-          "(SELECT count(*) FROM faces WHERE media_id = $1 AND decision = 'blur'), "
-          "coalesce(reason, ''), coalesce(journal_child_id, 0) FROM media WHERE id = $1",
-          job.media_id);
-      faces = r[0].as<std::int64_t>();
-      blurred = r[1].as<std::int64_t>();
-      reason = r[2].as<std::string>();
-      journal_child = r[3].as<std::int64_t>();
+      const MediaOutcome o = media_outcome(tx, job.media_id);
+      faces = o.faces;
+      blurred = o.blurred;
+      reason = o.reason;
+      journal_child = o.journal_child_id;
     });
   } catch (const pqxx::broken_connection&) {
     throw;

@@ -23,6 +23,9 @@
 #include "pipeline/video_module.h"
 #include "storage/audit_log.h"
 #include "storage/children_repository.h"
+#include "storage/durable_file.h"
+#include "storage/media_repository.h"
+#include "storage/moderation_queue.h"
 
 namespace veil {
 
@@ -77,12 +80,11 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
   std::string kind;
   {
     pqxx::read_transaction tx(db);
-    const auto row = tx.exec_params("SELECT coalesce(journal_child_id, 0), uploader_role, kind FROM media WHERE id = $1",
-                                    media_id);
-    if (row.empty()) throw std::runtime_error("media " + media_id + " does not exist");
-    params.journal_child_id = row[0][0].as<std::int64_t>();
-    params.uploader_role = parse_uploader_role(row[0][1].as<std::string>()).value_or(UploaderRole::parent);
-    kind = row[0][2].as<std::string>();
+    const auto media = media_to_process(tx, media_id);
+    if (!media) throw std::runtime_error("media " + media_id + " does not exist");
+    params.journal_child_id = media->journal_child_id;
+    params.uploader_role = parse_uploader_role(media->uploader_role).value_or(UploaderRole::parent);
+    kind = media->kind;
     // Templates are held in memory and reloaded only when enrolment changed.
     const std::int64_t version = enrolment_version(tx);
     if (version != impl_->loaded_version) {
@@ -183,55 +185,20 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
   }
 }
 
-namespace {
-
-void write_durably(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      throw std::runtime_error("cannot write " + tmp);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) throw std::runtime_error("cannot sync " + tmp);
-  std::filesystem::rename(tmp, path);
-}
-
-std::string real_array(std::initializer_list<float> values) {
-  std::string s = "{";
-  bool first = true;
-  for (float v : values) {
-    s += (first ? "" : ",") + std::to_string(v);
-    first = false;
-  }
-  return s + "}";
-}
-
-}  // namespace
-
 std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMedia& r,
                                    const std::string& renditions_root) {
   // Replace any earlier result: a retried job never duplicates faces or renditions.
-  const int version =
-      tx.exec_params1("SELECT coalesce(max(version), 0) + 1 FROM renditions WHERE media_id = $1", r.media_id)[0].as<int>();
-  tx.exec_params0("DELETE FROM renditions WHERE media_id = $1", r.media_id);
-  tx.exec_params0("DELETE FROM faces WHERE media_id = $1", r.media_id);
+  const int version = next_rendition_version(tx, r.media_id);
+  delete_media_results(tx, r.media_id);
 
   const std::string dir = renditions_root + "/" + r.media_id + "/v" + std::to_string(version);
   if (!r.renditions.empty()) std::filesystem::create_directories(dir);
   for (const auto& rendition : r.renditions) {
     const std::string path = dir + "/" + rendition.kind + "." + rendition.ext;
-    write_durably(path, rendition.bytes);
-    tx.exec_params0(
-        "INSERT INTO renditions (media_id, version, kind, path, mime, width, height, bytes, sha256) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        r.media_id, version, rendition.kind, path, rendition.mime, rendition.width, rendition.height,
-        static_cast<std::int64_t>(rendition.bytes.size()), sha256_hex(rendition.bytes));
+    write_file_durably(path, rendition.bytes, 0644);
+    insert_rendition(tx, r.media_id,
+                     NewRendition{version, rendition.kind, path, rendition.mime, rendition.width, rendition.height,
+                                  static_cast<std::int64_t>(rendition.bytes.size()), sha256_hex(rendition.bytes)});
   }
 
   nlohmann::json decisions = nlohmann::json::array();
@@ -240,13 +207,16 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
     const auto& f = fr.face;
     const auto& j = fr.judgement;
     const auto& lm = f.landmarks;
-    tx.exec_params0(
-        "INSERT INTO faces (media_id, frame_or_track, bbox, landmarks, det_score, matched_child_id, similarity, "
-        "decision, decision_reason, consent_event_id) VALUES ($1, $10, $2::real[], $3::real[], $4, NULLIF($5, 0), $6, "
-        "$7, $8, NULLIF($9, 0))",
-        r.media_id, real_array({f.box.x, f.box.y, f.box.w, f.box.h}),
-        real_array({lm[0].x, lm[0].y, lm[1].x, lm[1].y, lm[2].x, lm[2].y, lm[3].x, lm[3].y, lm[4].x, lm[4].y}), f.score,
-        j.matched_child_id, j.similarity, to_string(j.decision), j.reason, j.consent_event_id, fr.frame_or_track);
+    insert_face(tx, r.media_id,
+                NewFace{fr.frame_or_track,
+                        {f.box.x, f.box.y, f.box.w, f.box.h},
+                        {lm[0].x, lm[0].y, lm[1].x, lm[1].y, lm[2].x, lm[2].y, lm[3].x, lm[3].y, lm[4].x, lm[4].y},
+                        f.score,
+                        j.matched_child_id,
+                        j.similarity,
+                        to_string(j.decision),
+                        j.reason,
+                        j.consent_event_id});
     blurred += j.decision == Decision::blur;
     decisions.push_back({{"decision", to_string(j.decision)},
                          {"reason", j.reason},
@@ -255,14 +225,8 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
                          {"consent_event_id", j.consent_event_id}});
   }
 
-  tx.exec_params0("UPDATE media SET state = $2, reason = NULLIF($3, ''), enrolment_version = $4, updated_at = now() "
-                  "WHERE id = $1",
-                  r.media_id, r.state, r.reason, r.enrolment_version);
-  if (r.state == "held") {
-    tx.exec_params0("INSERT INTO moderation (media_id, reason) SELECT $1, $2 WHERE NOT EXISTS "
-                    "(SELECT 1 FROM moderation WHERE media_id = $1 AND state = 'pending')",
-                    r.media_id, r.reason);
-  }
+  set_media_state(tx, r.media_id, r.state, r.reason, r.enrolment_version);
+  if (r.state == "held") enqueue_for_moderation(tx, r.media_id, r.reason);
   append_audit(tx, AuditEntry{"veild", "media.processed", r.media_id, 0,
                               nlohmann::json{{"state", r.state},
                                              {"reason", r.reason},

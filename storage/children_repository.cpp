@@ -202,6 +202,10 @@ std::vector<TemplateRow> active_templates(pqxx::transaction_base& tx) {
   return out;
 }
 
+int template_count(pqxx::transaction_base& tx, std::int64_t child_id) {
+  return tx.exec_params1("SELECT count(*) FROM face_templates WHERE child_id = $1", child_id)[0].as<int>();
+}
+
 std::int64_t enrolment_version(pqxx::transaction_base& tx) {
   return tx.exec1("SELECT version FROM enrolment_state")[0].as<std::int64_t>();
 }

@@ -86,6 +86,8 @@ std::int64_t add_template(pqxx::transaction_base& tx, std::int64_t child_id, con
                           const std::string& actor);
 // Templates of active children only.
 std::vector<TemplateRow> active_templates(pqxx::transaction_base& tx);
+// The number of face templates enrolled for the child (whatever its status).
+int template_count(pqxx::transaction_base& tx, std::int64_t child_id);
 std::int64_t enrolment_version(pqxx::transaction_base& tx);
 
 }  // namespace veil

@@ -33,4 +33,6 @@ int migrate_database(const std::string& url) {
   return applied;
 }
 
+void ping_database(pqxx::transaction_base& tx) { tx.exec1("SELECT 1"); }
+
 }  // namespace veil

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <pqxx/types.hxx>
+
 #include "config/config.h"
 
 namespace pqxx {
@@ -32,5 +34,8 @@ class Database {
 
 // Connects to `url` and applies pending migrations; returns the number applied.
 int migrate_database(const std::string& url);
+
+// Runs a trivial query (SELECT 1) in `tx`: returns when the database answers, throws when not.
+void ping_database(pqxx::transaction_base& tx);
 
 }  // namespace veil

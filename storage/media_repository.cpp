@@ -10,6 +10,21 @@
 #include "storage/job_queue.h"
 
 namespace veil {
+namespace {
+
+// A PostgreSQL array literal of the values, e.g. {1.000000,2.500000}.
+template <std::size_t N>
+std::string real_array(const std::array<float, N>& values) {
+  std::string s = "{";
+  bool first = true;
+  for (float v : values) {
+    s += (first ? "" : ",") + std::to_string(v);
+    first = false;
+  }
+  return s + "}";
+}
+
+}  // namespace
 
 std::string media_id_for_submission(const SecretKey& master, std::int64_t uploader_id,
                                     const std::string& client_submission_id) {
@@ -85,6 +100,88 @@ std::optional<MediaStatus> media_status(pqxx::transaction_base& tx, const std::s
   if (r.empty()) return std::nullopt;
   return MediaStatus{r[0][0].as<std::string>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
                      r[0][3].as<std::int64_t>()};
+}
+
+std::string insert_processing_media(pqxx::transaction_base& tx, std::int64_t journal_child_id,
+                                    const std::string& uploader_role, const std::string& kind,
+                                    const std::string& original_sha256, std::int64_t bytes) {
+  return tx
+      .exec_params1(
+          "INSERT INTO media (id, journal_child_id, uploader_role, kind, original_sha256, bytes, state) "
+          "VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'processing') RETURNING id::text",
+          journal_child_id, uploader_role, kind, original_sha256, bytes)[0]
+      .as<std::string>();
+}
+
+int journal_media_count(pqxx::transaction_base& tx, std::int64_t child_id) {
+  return tx.exec_params1("SELECT count(*) FROM media WHERE journal_child_id = $1", child_id)[0].as<int>();
+}
+
+std::optional<MediaOriginal> media_original(pqxx::transaction_base& tx, const std::string& media_id) {
+  const auto r = tx.exec_params("SELECT coalesce(journal_child_id, 0), original_sha256 FROM media WHERE id = $1",
+                                media_id);
+  if (r.empty()) return std::nullopt;
+  return MediaOriginal{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>()};
+}
+
+std::optional<MediaToProcess> media_to_process(pqxx::transaction_base& tx, const std::string& media_id) {
+  const auto r = tx.exec_params("SELECT coalesce(journal_child_id, 0), uploader_role, kind FROM media WHERE id = $1",
+                                media_id);
+  if (r.empty()) return std::nullopt;
+  return MediaToProcess{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::string>()};
+}
+
+int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_id) {
+  return tx.exec_params1("SELECT coalesce(max(version), 0) + 1 FROM renditions WHERE media_id = $1", media_id)[0]
+      .as<int>();
+}
+
+void delete_media_results(pqxx::transaction_base& tx, const std::string& media_id) {
+  tx.exec_params0("DELETE FROM renditions WHERE media_id = $1", media_id);
+  tx.exec_params0("DELETE FROM faces WHERE media_id = $1", media_id);
+}
+
+void insert_rendition(pqxx::transaction_base& tx, const std::string& media_id, const NewRendition& r) {
+  tx.exec_params0(
+      "INSERT INTO renditions (media_id, version, kind, path, mime, width, height, bytes, sha256) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      media_id, r.version, r.kind, r.path, r.mime, r.width, r.height, r.bytes, r.sha256);
+}
+
+void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const NewFace& f) {
+  tx.exec_params0(
+      "INSERT INTO faces (media_id, frame_or_track, bbox, landmarks, det_score, matched_child_id, similarity, "
+      "decision, decision_reason, consent_event_id) VALUES ($1, $10, $2::real[], $3::real[], $4, NULLIF($5, 0), $6, "
+      "$7, $8, NULLIF($9, 0))",
+      media_id, real_array(f.bbox), real_array(f.landmarks), f.det_score, f.matched_child_id, f.similarity,
+      f.decision, f.decision_reason, f.consent_event_id, f.frame_or_track);
+}
+
+void set_media_state(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state,
+                     const std::string& reason, std::int64_t enrolment_version) {
+  tx.exec_params0("UPDATE media SET state = $2, reason = NULLIF($3, ''), enrolment_version = $4, updated_at = now() "
+                  "WHERE id = $1",
+                  media_id, state, reason, enrolment_version);
+}
+
+std::vector<RenditionRow> list_renditions(pqxx::transaction_base& tx, const std::string& media_id) {
+  std::vector<RenditionRow> out;
+  for (const auto& r : tx.exec_params("SELECT kind, path, width, height, mime FROM renditions WHERE media_id = $1 "
+                                      "ORDER BY id",
+                                      media_id))
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>(), r[3].as<int>(),
+                   r[4].as<std::string>()});
+  return out;
+}
+
+MediaOutcome media_outcome(pqxx::transaction_base& tx, const std::string& media_id) {
+  const auto r = tx.exec_params1(
+      "SELECT (SELECT count(*) FROM faces WHERE media_id = $1), "
+      "(SELECT count(*) FROM faces WHERE media_id = $1 AND decision = 'blur'), "
+      "coalesce(reason, ''), coalesce(journal_child_id, 0) FROM media WHERE id = $1",
+      media_id);
+  return MediaOutcome{r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<std::string>(),
+                      r[3].as<std::int64_t>()};
 }
 
 }  // namespace veil

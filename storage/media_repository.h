@@ -1,10 +1,14 @@
 // Media rows as ingest writes them: a received upload becomes one media row and one
 // `process` job, committed together (with an audit entry) after the original is durable.
+// Also the rest of a media item's rows: the one `veil process --journal` inserts, what a
+// worker reads before processing, and the result record() writes (faces, renditions, state).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/types.hxx>
 
@@ -58,5 +62,89 @@ struct MediaStatus {
   std::int64_t journal_child_id = 0;
 };
 std::optional<MediaStatus> media_status(pqxx::transaction_base& tx, const std::string& media_id);
+
+// Inserts a media row for `veil process --journal`: a random id, no submission, no job, state
+// processing. Returns the new id.
+std::string insert_processing_media(pqxx::transaction_base& tx, std::int64_t journal_child_id,
+                                    const std::string& uploader_role, const std::string& kind,
+                                    const std::string& original_sha256, std::int64_t bytes);
+
+// The number of media rows whose journal child is `child_id`.
+int journal_media_count(pqxx::transaction_base& tx, std::int64_t child_id);
+
+struct MediaOriginal {
+  std::int64_t journal_child_id = 0;  // 0: none
+  std::string original_sha256;
+};
+// What a worker needs to find and check the stored original of the media, or nullopt when
+// there is no such media row.
+std::optional<MediaOriginal> media_original(pqxx::transaction_base& tx, const std::string& media_id);
+
+struct MediaToProcess {
+  std::int64_t journal_child_id = 0;  // 0: none
+  std::string uploader_role;          // staff | parent
+  std::string kind;                   // photo | video
+};
+// What the consent policy and the pipeline need to know of the media, or nullopt when there
+// is no such media row.
+std::optional<MediaToProcess> media_to_process(pqxx::transaction_base& tx, const std::string& media_id);
+
+// Results of processing. record() replaces them: next_rendition_version(), then
+// delete_media_results(), then insert_rendition()/insert_face() and set_media_state().
+
+// One more than the highest rendition version of the media (1 when it has none).
+int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_id);
+
+// Deletes the media's renditions and faces rows (an earlier result about to be replaced).
+void delete_media_results(pqxx::transaction_base& tx, const std::string& media_id);
+
+struct NewRendition {
+  int version = 0;
+  std::string kind;  // display, thumb, thumb_square; for a video: video, poster, poster_thumb...
+  std::string path;  // the file, written before the transaction commits
+  std::string mime;
+  int width = 0, height = 0;
+  std::int64_t bytes = 0;
+  std::string sha256;
+};
+// Inserts one renditions row of the media.
+void insert_rendition(pqxx::transaction_base& tx, const std::string& media_id, const NewRendition& rendition);
+
+struct NewFace {
+  int frame_or_track = 0;                 // 0 for a photo face, the track id for a video
+  std::array<float, 4> bbox{};            // x, y, w, h
+  std::array<float, 10> landmarks{};      // x, y of the five landmarks
+  float det_score = 0;
+  std::int64_t matched_child_id = 0;      // 0: none (stored as NULL)
+  float similarity = 0;
+  std::string decision;                   // keep | blur
+  std::string decision_reason;
+  std::int64_t consent_event_id = 0;      // 0: none (stored as NULL)
+};
+// Inserts one faces row of the media.
+void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const NewFace& face);
+
+// Sets the media's state, reason (NULL when empty), enrolment version and updated_at.
+void set_media_state(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state,
+                     const std::string& reason, std::int64_t enrolment_version);
+
+struct RenditionRow {
+  std::string kind;
+  std::string path;
+  int width = 0, height = 0;
+  std::string mime;
+};
+// The media's renditions, in the order they were inserted.
+std::vector<RenditionRow> list_renditions(pqxx::transaction_base& tx, const std::string& media_id);
+
+struct MediaOutcome {
+  std::int64_t faces = 0;    // faces rows of the media
+  std::int64_t blurred = 0;  // of which decided blur
+  std::string reason;        // "" when none
+  std::int64_t journal_child_id = 0;
+};
+// The recorded result of the media, as reported in logs, metrics and events. Throws when
+// there is no such media row.
+MediaOutcome media_outcome(pqxx::transaction_base& tx, const std::string& media_id);
 
 }  // namespace veil

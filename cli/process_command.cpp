@@ -192,10 +192,10 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
   }
 
   // The item-level rules (parent uploads) of the consent policy apply offline too.
-  if (auto* consent = dynamic_cast<ConsentJudge*>(judge.get()); consent && result.outcome == "published") {
+  if (auto* consent = dynamic_cast<ConsentJudge*>(judge.get()); consent && result.outcome == MediaState::published) {
     const ItemDecision item = consent->outcome(false);
     if (item.outcome == ItemOutcome::hold) {
-      result.outcome = "held";
+      result.outcome = MediaState::held;
       result.reason = item.reason;
     }
   }
@@ -209,7 +209,7 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
     outputs.push_back({{"kind", r.kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
   }
   std::cout << photo_result_json(args.file, result, outputs).dump() << std::endl;
-  return result.outcome == "rejected" ? kExitFailure : kExitOk;
+  return result.outcome == MediaState::rejected ? kExitFailure : kExitOk;
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ nlohmann::json photo_result_json(const std::string& file, const PhotoResult& r, 
     if (pf.found_in_verification) f["found_in_verification"] = true;
     faces.push_back(f);
   }
-  return {{"file", file},     {"width", r.width}, {"height", r.height}, {"outcome", r.outcome},
+  return {{"file", file},     {"width", r.width}, {"height", r.height}, {"outcome", to_string(r.outcome)},
           {"reason", r.reason}, {"faces", faces},   {"outputs", outputs}, {"seconds", r.seconds}};
 }
 

@@ -1,6 +1,8 @@
 // Prometheus text rendering.
 #include "daemon/metrics.h"
 
+#include "policy/media_state.h"
+
 #include <sstream>
 
 namespace veil {
@@ -44,7 +46,8 @@ std::string Metrics::render(const std::string& extra) const {
       << "veil_faces_blurred_total " << faces_blurred_ << "\n";
   out << "# HELP veil_media_outcomes_total Media items finished by this daemon, by final state.\n"
          "# TYPE veil_media_outcomes_total counter\n";
-  for (const char* s : {"published", "held", "rejected", "failed"}) {
+  for (const MediaState state : {MediaState::published, MediaState::held, MediaState::rejected, MediaState::failed}) {
+    const char* s = to_string(state);
     const auto it = outcomes_.find(s);
     out << "veil_media_outcomes_total{state=\"" << s << "\"} " << (it == outcomes_.end() ? 0 : it->second) << "\n";
   }

@@ -14,6 +14,7 @@
 #include "daemon/device_auth.h"
 #include "daemon/event_publisher.h"
 #include "daemon/metrics.h"
+#include "policy/media_state.h"
 #include "storage/media_repository.h"
 
 namespace veil {
@@ -72,8 +73,8 @@ struct WorkerPool::Shared {
   }
 
   void report_failed(const std::string& media_id, const std::string& reason) {
-    if (metrics) metrics->count_outcome("failed");
-    if (events) events->media_event("failed", media_id, reason);
+    if (metrics) metrics->count_outcome(to_string(MediaState::failed));
+    if (events) events->media_event(to_string(MediaState::failed), media_id, reason);
   }
 
   std::string url() const { return with_connect_timeout(settings.database_url, 5); }

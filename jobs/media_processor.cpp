@@ -38,7 +38,7 @@ struct FaceRecord {
 
 struct ProcessedMedia {
   std::string media_id;
-  std::string state;   // published | held | rejected
+  MediaState state = MediaState::published;  // published, held or rejected
   std::string reason;
   std::int64_t enrolment_version = 0;
   PhotoResult photo;                    // photos: the pipeline's account
@@ -47,7 +47,7 @@ struct ProcessedMedia {
   std::vector<Rendition> renditions;    // what record() stores in `renditions`
 };
 
-std::string processed_state(const ProcessedMedia& r) { return r.state; }
+std::string processed_state(const ProcessedMedia& r) { return to_string(r.state); }
 std::string processed_reason(const ProcessedMedia& r) { return r.reason; }
 const PhotoResult& processed_photo(const ProcessedMedia& r) { return r.photo; }
 const nlohmann::json& processed_video(const ProcessedMedia& r) { return r.video; }
@@ -114,10 +114,10 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
     for (const auto& pf : result->photo.faces) result->faces.push_back({0, pf.face, pf.judgement});
     result->renditions = result->photo.renditions;
   }
-  if (result->state == "published") {
+  if (result->state == MediaState::published) {
     const ItemDecision item = judge.outcome(false);
     if (item.outcome != ItemOutcome::publish) {
-      result->state = "held";
+      result->state = MediaState::held;
       result->reason = item.reason;
     }
   }
@@ -146,7 +146,7 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
     const VideoResult v = video_module().process_video(input, output, impl_->detector, &impl_->embedder, judge,
                                         video_options(impl_->config));
     result.video = video_module().video_result_json(v);
-    result.state = v.held ? "held" : "published";
+    result.state = v.held ? MediaState::held : MediaState::published;
     result.reason = v.held ? v.hold_reason : "";
     for (const auto& t : v.tracks) {
       DetectedFace f;
@@ -173,12 +173,12 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
       }
     }
   } catch (const VideoError& e) {
-    result.state = "rejected";
+    result.state = MediaState::rejected;
     result.reason = std::string(to_string(e.kind())) + ": " + e.what();
     result.faces.clear();
     result.renditions.clear();
   } catch (const std::exception& e) {
-    result.state = "held";
+    result.state = MediaState::held;
     result.reason = std::string("processing_error: ") + e.what();
     result.faces.clear();
     result.renditions.clear();
@@ -225,10 +225,10 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
                          {"consent_event_id", j.consent_event_id}});
   }
 
-  set_media_state(tx, r.media_id, r.state, r.reason, r.enrolment_version);
-  if (r.state == "held") enqueue_for_moderation(tx, r.media_id, r.reason);
+  set_media_state(tx, r.media_id, to_string(r.state), r.reason, r.enrolment_version);
+  if (r.state == MediaState::held) enqueue_for_moderation(tx, r.media_id, r.reason);
   append_audit(tx, AuditEntry{"veild", "media.processed", r.media_id, 0,
-                              nlohmann::json{{"state", r.state},
+                              nlohmann::json{{"state", to_string(r.state)},
                                              {"reason", r.reason},
                                              {"faces", r.faces.size()},
                                              {"blurred", blurred},
@@ -236,7 +236,7 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
                                              {"enrolment_version", r.enrolment_version},
                                              {"decisions", decisions}}
                                   .dump()});
-  return r.state;
+  return to_string(r.state);
 }
 
 }  // namespace veil

@@ -226,7 +226,7 @@ PhotoPipeline::~PhotoPipeline() = default;
 
 PhotoResult PhotoPipeline::rejected(const DecodeError& error) {
   PhotoResult result;
-  result.outcome = "rejected";
+  result.outcome = MediaState::rejected;
   result.reason = error.what();  // already "<kind>: <what happened>"
   return result;
 }
@@ -326,21 +326,21 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
     result.renditions = make_renditions(display, options_.renditions);
     stage("renditions");
 
-    result.outcome = "published";
+    result.outcome = MediaState::published;
     if (leak) {
-      result.outcome = "held";
+      result.outcome = MediaState::held;
       result.reason = "verification_failed";
     } else {
       for (const auto& pf : result.faces) {
         if (pf.judgement.hold) {
-          result.outcome = "held";
+          result.outcome = MediaState::held;
           result.reason = "uncertain_match";
           break;
         }
       }
     }
   } catch (const std::exception& e) {
-    result.outcome = "held";
+    result.outcome = MediaState::held;
     result.reason = std::string("processing_error: ") + e.what();
     result.renditions.clear();  // nothing half-processed leaves the pipeline
   }

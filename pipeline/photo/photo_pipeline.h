@@ -22,6 +22,7 @@
 #include "models/face_detector.h"
 #include "pipeline/photo/decode.h"
 #include "policy/face_judge.h"
+#include "policy/media_state.h"
 #include "pipeline/photo/redact.h"
 #include "pipeline/photo/renditions.h"
 
@@ -46,7 +47,7 @@ struct PhotoFace {
 
 struct PhotoResult {
   int width = 0, height = 0;
-  std::string outcome;  // "published", "held" or "rejected"
+  MediaState outcome = MediaState::published;  // published, held or rejected
   std::string reason;   // why held or rejected; "" when published
   std::string format;   // decoded format
   std::vector<PhotoFace> faces;
@@ -69,7 +70,7 @@ struct PhotoResult {
 //    about the same scale are skipped (crowds).
 // For larger images the finer passes are not repeated away from the blurred faces: a face
 // the first pass missed there, too small for the coarse pass, is not looked for again
-// (docs/performance.md).
+// (docs/models.md).
 // A detection is explained when it coincides with a kept face (IoU >= 0.3; a detection cut
 // by a square's edge: half of it inside a kept face), or when its five landmarks all lie on
 // painted ellipses (the painted blob itself). Everything else is returned.

@@ -93,7 +93,7 @@ TEST_F(PhotoPipelineTest, BlurAllOnAGroupPhotoPaintsEveryFaceAndTheRenditionsSho
   const std::string bytes = test::read_file(test::testdata("detection/unannotated/deepface_selfie-many-people.jpg"));
   FixedJudge judge(Decision::blur);
   const PhotoResult r = run(bytes, judge);
-  ASSERT_NE(r.outcome, "rejected") << r.reason;
+  ASSERT_NE(r.outcome, MediaState::rejected) << r.reason;
   ASSERT_GE(r.faces.size(), 7u) << "the selfie has 7 faces";
   for (const auto& pf : r.faces) {
     EXPECT_EQ(pf.judgement.decision, Decision::blur);
@@ -123,7 +123,7 @@ TEST_F(PhotoPipelineTest, BlurAllOnAGroupPhotoPaintsEveryFaceAndTheRenditionsSho
 TEST_F(PhotoPipelineTest, UndecodableInputIsRejectedWithoutRenditions) {
   FixedJudge judge(Decision::keep);
   const PhotoResult r = run("this is not an image", judge);
-  EXPECT_EQ(r.outcome, "rejected");
+  EXPECT_EQ(r.outcome, MediaState::rejected);
   EXPECT_EQ(r.reason.rfind("unsupported", 0), 0u) << r.reason;
   EXPECT_TRUE(r.renditions.empty());
   EXPECT_TRUE(r.faces.empty());
@@ -131,7 +131,7 @@ TEST_F(PhotoPipelineTest, UndecodableInputIsRejectedWithoutRenditions) {
 
   const PhotoResult truncated =
       run(test::read_file(test::testdata("robustness/corrupt/truncated_jpeg.jpg")), judge);
-  EXPECT_EQ(truncated.outcome, "rejected");
+  EXPECT_EQ(truncated.outcome, MediaState::rejected);
   EXPECT_EQ(truncated.reason.rfind("corrupt", 0), 0u) << truncated.reason;
   EXPECT_TRUE(truncated.renditions.empty());
 }
@@ -157,7 +157,7 @@ TEST_F(PhotoPipelineTest, ADecodedImageGivesTheSameResultAsItsBytes) {
     FAIL() << "random bytes decoded";
   } catch (const DecodeError& e) {
     const PhotoResult r = PhotoPipeline::rejected(e);
-    EXPECT_EQ(r.outcome, "rejected");
+    EXPECT_EQ(r.outcome, MediaState::rejected);
     EXPECT_EQ(r.reason.rfind("unsupported", 0), 0u) << r.reason;
     EXPECT_TRUE(r.renditions.empty());
   }
@@ -166,7 +166,7 @@ TEST_F(PhotoPipelineTest, ADecodedImageGivesTheSameResultAsItsBytes) {
 TEST_F(PhotoPipelineTest, AJudgeThatThrowsHoldsTheItemWithoutRenditions) {
   ThrowingJudge judge;
   const PhotoResult r = run(test::read_file(test::testdata("faces/George_W_Bush/George_W_Bush_0001.jpg")), judge);
-  EXPECT_EQ(r.outcome, "held");
+  EXPECT_EQ(r.outcome, MediaState::held);
   EXPECT_EQ(r.reason.rfind("processing_error", 0), 0u) << r.reason;
   EXPECT_NE(r.reason.find("consent lookup failed"), std::string::npos) << r.reason;
   EXPECT_TRUE(r.renditions.empty()) << "nothing half-processed leaves the pipeline";
@@ -176,7 +176,7 @@ TEST_F(PhotoPipelineTest, AKeptFaceStaysDetectable) {
   const std::string bytes = test::read_file(test::testdata("faces/George_W_Bush/George_W_Bush_0001.jpg"));
   FixedJudge judge(Decision::keep);
   const PhotoResult r = run(bytes, judge);
-  EXPECT_EQ(r.outcome, "published") << r.reason;
+  EXPECT_EQ(r.outcome, MediaState::published) << r.reason;
   ASSERT_FALSE(r.faces.empty());
   for (const auto& pf : r.faces) EXPECT_FALSE(pf.painted);
   const Rendition* display = rendition(r, "display");
@@ -192,7 +192,7 @@ TEST_F(PhotoPipelineTest, AKeptFaceStaysDetectable) {
 TEST_F(PhotoPipelineTest, AnUncertainMatchHoldsTheItem) {
   FixedJudge judge(Decision::blur, /*hold=*/true);
   const PhotoResult r = run(test::read_file(test::testdata("faces/George_W_Bush/George_W_Bush_0001.jpg")), judge);
-  EXPECT_EQ(r.outcome, "held");
+  EXPECT_EQ(r.outcome, MediaState::held);
   EXPECT_EQ(r.reason, "uncertain_match");
   ASSERT_FALSE(r.faces.empty());
   EXPECT_TRUE(r.faces.front().painted) << "held or not, a face judged blur is painted";
@@ -220,11 +220,11 @@ TEST_F(PhotoPipelineTest, WhatVerificationFindsIsPaintedAndHoldsTheItem) {
     }
     if (any) {
       ++found_in_verification;
-      EXPECT_EQ(r.outcome, "held");
+      EXPECT_EQ(r.outcome, MediaState::held);
       EXPECT_EQ(r.reason, "verification_failed");
       EXPECT_FALSE(r.renditions.empty());
     } else {
-      EXPECT_EQ(r.outcome, "published") << r.reason;
+      EXPECT_EQ(r.outcome, MediaState::published) << r.reason;
     }
   }
   EXPECT_GT(found_in_verification, 0) << "no photo exercised the rule";

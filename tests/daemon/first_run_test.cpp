@@ -152,8 +152,12 @@ TEST(FirstRun, VeildRefusesToStartWhenTheUserThatDoesTheWorkCannotReadItsModels)
   std::filesystem::create_directories(models);
   for (const auto& e : std::filesystem::directory_iterator(test::model_dir()))
     if (e.path().extension() == ".onnx") std::filesystem::copy_file(e.path(), models + "/" + e.path().filename().string());
-  std::string as_worker, user;
+  std::string as_worker, user, veild = test::veild_path();
   if (geteuid() == 0) {
+    // The service user may not even reach the build directory (a checkout in root's home):
+    // it runs a copy of the program; what it cannot read are the models.
+    veild = tmp.path() + "/veild";
+    std::filesystem::copy_file(test::veild_path(), veild);
     // As systemd would start it (User=veil): the models sit in a directory only root enters.
     chmod(models.c_str(), 0700);
     std::filesystem::create_directories(data);
@@ -165,7 +169,7 @@ TEST(FirstRun, VeildRefusesToStartWhenTheUserThatDoesTheWorkCannotReadItsModels)
     user = test::run_command("id -un").out;
     user.pop_back();
   }
-  const auto r = test::run_command(as_worker + "env VEIL_MODEL_DIR=" + models + " " + test::veild_path() +
+  const auto r = test::run_command(as_worker + "env VEIL_MODEL_DIR=" + models + " " + veild +
                                    " --data-dir " + data);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("model file " + models + "/face_detection_yunet_2022mar.onnx cannot be read by user '" + user +

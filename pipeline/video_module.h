@@ -9,7 +9,7 @@
 //    throws std::runtime_error naming the path and the reason; callers treat that as an
 //    internal failure (the item is never published). veild opens it at start-up.
 //  - The module's path: $VEIL_VIDEO_MODULE, else the one compiled in (the build tree's
-//    pipeline/libveil_video.so), as with the models' directory.
+//    pipeline/video/libveil_video.so), as with the models' directory.
 //  - looks_like_video_file() routes a file without loading the module when the decoder's
 //    allowlist recognises it as a photo; otherwise it asks the module's looks_like_video().
 #pragma once

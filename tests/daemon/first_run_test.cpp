@@ -130,7 +130,7 @@ TEST(FirstRun, ScriptsRunAsRootWithNoOptionsServesAnUploadAndStopsOnSigterm) {
   chmod(private_dir.c_str(), 0700);
   for (const auto& e : std::filesystem::directory_iterator(test::model_dir()))
     if (e.path().extension() == ".onnx") std::filesystem::copy_file(e.path(), private_dir + "/models/" + e.path().filename().string());
-  std::filesystem::copy_file(test::binary_dir() + "/pipeline/libveil_video.so", private_dir + "/libveil_video.so");
+  std::filesystem::copy_file(test::binary_dir() + "/pipeline/video/libveil_video.so", private_dir + "/libveil_video.so");
   const std::string data = tmp.path() + "/data-2";
   {
     SCOPED_TRACE("models and video module in a directory only root can enter");

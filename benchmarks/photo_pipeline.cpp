@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     const auto start = Clock::now();
     const veil::PhotoResult r = pipeline.process(bytes, *judge);
     times.push_back(ms_since(start));
-    outcome = to_string(r.outcome);
+    outcome = to_string(r.outcome.state);
     faces = r.faces.size();
   }
   std::sort(times.begin(), times.end());

@@ -120,8 +120,8 @@ int main(int argc, char** argv) {
                      {"tracks", r.tracks.size()},
                      {"tracks_embedded", embedded},
                      {"redacted_regions", r.redacted_regions},
-                     {"held", r.held},
-                     {"hold_reason", r.hold_reason}};
+                     {"outcome", to_string(r.outcome.state)},
+                     {"reason", r.outcome.reason()}};
     std::cout << j.dump() << std::endl;
   } catch (const std::exception& ex) {
     std::cerr << "video_throughput: " << ex.what() << "\n";

@@ -55,7 +55,7 @@ SCALE="scale='if(gte(iw,ih),min($MAX_EDGE,iw),-2)':'if(gte(iw,ih),-2,min($MAX_ED
 field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2" | tr -d '"'; }
 
 echo "host: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); x264 preset $PRESET, crf $CRF"
-printf '%-18s %-15s %6s %8s %8s %8s %7s %9s %9s %9s %s\n' clip judge frames veil_s ffmpeg_s veil_fps ratio x_realtime veil_MB ffmpeg_MB held
+printf '%-18s %-15s %6s %8s %8s %8s %7s %9s %9s %9s %s\n' clip judge frames veil_s ffmpeg_s veil_fps ratio x_realtime veil_MB ffmpeg_MB outcome
 for clip in "$WALKERS" "$CHILD" "$TMP/walkers_10s.mp4" "$TMP/walkers_60s.mp4" "$TMP/walkers_60fps.mp4"; do
   name=$(basename "$clip" .mp4)
   if [ -n "${CLIPS:-}" ] && [[ " $CLIPS " != *" $name "* ]]; then continue; fi
@@ -79,7 +79,8 @@ for clip in "$WALKERS" "$CHILD" "$TMP/walkers_10s.mp4" "$TMP/walkers_60s.mp4" "$
     json=$(cat "$TMP/veil.json")
     frames=$(field frames "$json")
     duration=$(field duration_s "$json")
-    held=$(field held "$json")
+    held=$(field outcome "$json")
+    [ -n "$held" ] || held="held=$(field held "$json")"  # a driver built before the outcome field
     awk -v n="$name" -v j="$run" -v f="$frames" -v d="$duration" -v vs="$veil_s" -v fs="$ff_s" \
       -v vk="$veil_kb" -v fk="$ff_kb" -v h="$held" 'BEGIN {
         printf "%-18s %-15s %6d %8.2f %8.2f %8.1f %7.2f %9.2f %9.0f %9.0f %s\n",

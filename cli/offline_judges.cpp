@@ -15,6 +15,7 @@
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "policy/consent_judge.h"
+#include "policy/reasons.h"
 #include "pipeline/photo/decode.h"
 #include "pipeline/stage_options.h"
 
@@ -23,14 +24,14 @@ namespace veil {
 FaceJudgement KeepAllJudge::judge(const Embedding&) {
   FaceJudgement j;
   j.decision = Decision::keep;
-  j.reason = "keep_all";
+  j.reason = reason::keep_all;
   return j;
 }
 
 FaceJudgement BlurAllJudge::judge(const Embedding&) {
   FaceJudgement j;
   j.decision = Decision::blur;
-  j.reason = "blur_all";
+  j.reason = reason::blur_all;
   return j;
 }
 

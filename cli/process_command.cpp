@@ -94,10 +94,9 @@ int run_process_with_database(CliContext& ctx, const ProcessArgs& args) {
                            ? photo_result_json(args.file, processed_photo(*processed), outputs)
                            : video_json(args.file, processed_video(*processed), outputs);
   out["media_id"] = media_id;
-  out["outcome"] = processed_state(*processed);
-  out["reason"] = processed_reason(*processed);
+  set_outcome_json(out, processed_outcome(*processed));
   std::cout << out.dump() << std::endl;
-  return processed_state(*processed) == "rejected" ? kExitFailure : kExitOk;
+  return processed_outcome(*processed).state == MediaState::rejected ? kExitFailure : kExitOk;
 }
 
 // The video result, with the outputs and the outcome in the photo result's terms.
@@ -132,22 +131,15 @@ int run_process_video(CliContext& ctx, const ProcessArgs& args, FaceDetector& de
       }
     }
     nlohmann::json out = video_json(args.file, video_module().video_result_json(v), outputs);
-    std::string outcome = v.held ? "held" : "published", reason = v.held ? v.hold_reason : "";
-    if (auto* consent = dynamic_cast<ConsentJudge*>(&judge); consent && !v.held) {
-      const ItemDecision item = consent->outcome(false);
-      if (item.outcome == ItemOutcome::hold) outcome = "held", reason = item.reason;
-    }
-    out["outcome"] = outcome;
-    out["reason"] = reason;
+    Outcome outcome = v.outcome;
+    if (auto* consent = dynamic_cast<ConsentJudge*>(&judge)) outcome.add(consent->outcome(false));
+    set_outcome_json(out, outcome);
     std::cout << out.dump() << std::endl;
     return kExitOk;
   } catch (const VideoError& e) {
-    std::cout << nlohmann::json{{"file", args.file},
-                                {"outcome", "rejected"},
-                                {"reason", std::string(to_string(e.kind())) + ": " + e.what()},
-                                {"outputs", nlohmann::json::array()}}
-                     .dump()
-              << std::endl;
+    nlohmann::json out{{"file", args.file}, {"outputs", nlohmann::json::array()}};
+    set_outcome_json(out, Outcome::rejected(std::string(to_string(e.kind())) + ": " + e.what()));
+    std::cout << out.dump() << std::endl;
     return kExitFailure;
   }
 }
@@ -192,13 +184,7 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
   }
 
   // The item-level rules (parent uploads) of the consent policy apply offline too.
-  if (auto* consent = dynamic_cast<ConsentJudge*>(judge.get()); consent && result.outcome == MediaState::published) {
-    const ItemDecision item = consent->outcome(false);
-    if (item.outcome == ItemOutcome::hold) {
-      result.outcome = MediaState::held;
-      result.reason = item.reason;
-    }
-  }
+  if (auto* consent = dynamic_cast<ConsentJudge*>(judge.get())) result.outcome.add(consent->outcome(false));
 
   // Renditions are named by kind only: the original file name never reaches an output.
   nlohmann::json outputs = nlohmann::json::array();
@@ -209,7 +195,7 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
     outputs.push_back({{"kind", r.kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
   }
   std::cout << photo_result_json(args.file, result, outputs).dump() << std::endl;
-  return result.outcome == MediaState::rejected ? kExitFailure : kExitOk;
+  return result.outcome.state == MediaState::rejected ? kExitFailure : kExitOk;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "cli/face_tools.h"
 #include "pipeline/photo/photo_pipeline.h"
+#include "policy/outcome.h"
 
 namespace veil {
 
@@ -24,8 +25,16 @@ nlohmann::json photo_result_json(const std::string& file, const PhotoResult& r, 
     if (pf.found_in_verification) f["found_in_verification"] = true;
     faces.push_back(f);
   }
-  return {{"file", file},     {"width", r.width}, {"height", r.height}, {"outcome", to_string(r.outcome)},
-          {"reason", r.reason}, {"faces", faces},   {"outputs", outputs}, {"seconds", r.seconds}};
+  nlohmann::json out{{"file", file},   {"width", r.width},     {"height", r.height},
+                     {"faces", faces}, {"outputs", outputs}, {"seconds", r.seconds}};
+  set_outcome_json(out, r.outcome);
+  return out;
+}
+
+void set_outcome_json(nlohmann::json& out, const Outcome& outcome) {
+  out["outcome"] = to_string(outcome.state);
+  out["reason"] = outcome.reason();
+  out["reasons"] = outcome.reasons;
 }
 
 }  // namespace veil

@@ -14,7 +14,7 @@ class MediaItemProcessor : public ItemProcessor {
   }
   std::string record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
                      const std::string& renditions_root) override {
-    return processor_.record(tx, *std::static_pointer_cast<ProcessedMedia>(result), renditions_root);
+    return to_string(processor_.record(tx, *std::static_pointer_cast<ProcessedMedia>(result), renditions_root));
   }
 
  private:

@@ -18,6 +18,7 @@
 #include "models/face_embedder.h"
 #include "models/model_file.h"
 #include "policy/consent_judge.h"
+#include "policy/reasons.h"
 #include "pipeline/photo/photo_pipeline.h"
 #include "pipeline/stage_options.h"
 #include "pipeline/video_module.h"
@@ -38,8 +39,7 @@ struct FaceRecord {
 
 struct ProcessedMedia {
   std::string media_id;
-  MediaState state = MediaState::published;  // published, held or rejected
-  std::string reason;
+  Outcome outcome;
   std::int64_t enrolment_version = 0;
   PhotoResult photo;                    // photos: the pipeline's account
   nlohmann::json video = nullptr;       // videos: video_result_json()
@@ -47,8 +47,7 @@ struct ProcessedMedia {
   std::vector<Rendition> renditions;    // what record() stores in `renditions`
 };
 
-std::string processed_state(const ProcessedMedia& r) { return to_string(r.state); }
-std::string processed_reason(const ProcessedMedia& r) { return r.reason; }
+const Outcome& processed_outcome(const ProcessedMedia& r) { return r.outcome; }
 const PhotoResult& processed_photo(const ProcessedMedia& r) { return r.photo; }
 const nlohmann::json& processed_video(const ProcessedMedia& r) { return r.video; }
 
@@ -109,18 +108,11 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
     run_video(*result, original_bytes, judge);
   } else {
     result->photo = impl_->pipeline.process(original_bytes, judge);
-    result->state = result->photo.outcome;
-    result->reason = result->photo.reason;
+    result->outcome = result->photo.outcome;
     for (const auto& pf : result->photo.faces) result->faces.push_back({0, pf.face, pf.judgement});
     result->renditions = result->photo.renditions;
   }
-  if (result->state == MediaState::published) {
-    const ItemDecision item = judge.outcome(false);
-    if (item.outcome != ItemOutcome::publish) {
-      result->state = MediaState::held;
-      result->reason = item.reason;
-    }
-  }
+  result->outcome.add(judge.outcome(false));  // the item-level rules (parent uploads)
   return result;
 }
 
@@ -146,8 +138,7 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
     const VideoResult v = video_module().process_video(input, output, impl_->detector, &impl_->embedder, judge,
                                         video_options(impl_->config));
     result.video = video_module().video_result_json(v);
-    result.state = v.held ? MediaState::held : MediaState::published;
-    result.reason = v.held ? v.hold_reason : "";
+    result.outcome = v.outcome;
     for (const auto& t : v.tracks) {
       DetectedFace f;
       f.box = t.best_box;
@@ -173,19 +164,18 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
       }
     }
   } catch (const VideoError& e) {
-    result.state = MediaState::rejected;
-    result.reason = std::string(to_string(e.kind())) + ": " + e.what();
+    result.outcome = Outcome::rejected(std::string(to_string(e.kind())) + ": " + e.what());
     result.faces.clear();
     result.renditions.clear();
   } catch (const std::exception& e) {
-    result.state = MediaState::held;
-    result.reason = std::string("processing_error: ") + e.what();
+    result.outcome = Outcome{};
+    result.outcome.hold(reason::with_details(reason::processing_error, e.what()));
     result.faces.clear();
     result.renditions.clear();
   }
 }
 
-std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMedia& r,
+MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMedia& r,
                                    const std::string& renditions_root) {
   // Replace any earlier result: a retried job never duplicates faces or renditions.
   const int version = next_rendition_version(tx, r.media_id);
@@ -225,18 +215,20 @@ std::string MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMe
                          {"consent_event_id", j.consent_event_id}});
   }
 
-  set_media_state(tx, r.media_id, to_string(r.state), r.reason, r.enrolment_version);
-  if (r.state == MediaState::held) enqueue_for_moderation(tx, r.media_id, r.reason);
+  const MediaState state = r.outcome.state;
+  const std::string reason = r.outcome.reason();
+  set_media_state(tx, r.media_id, to_string(state), reason, r.enrolment_version);
+  if (state == MediaState::held) enqueue_for_moderation(tx, r.media_id, reason);
   append_audit(tx, AuditEntry{"veild", "media.processed", r.media_id, 0,
-                              nlohmann::json{{"state", to_string(r.state)},
-                                             {"reason", r.reason},
+                              nlohmann::json{{"state", to_string(state)},
+                                             {"reason", reason},
                                              {"faces", r.faces.size()},
                                              {"blurred", blurred},
                                              {"rendition_version", version},
                                              {"enrolment_version", r.enrolment_version},
                                              {"decisions", decisions}}
                                   .dump()});
-  return to_string(r.state);
+  return state;
 }
 
 }  // namespace veil

@@ -22,6 +22,7 @@
 #include <pqxx/types.hxx>
 
 #include "config/config.h"
+#include "policy/outcome.h"
 
 namespace veil {
 
@@ -37,14 +38,14 @@ class MediaProcessor {
   MediaProcessor& operator=(const MediaProcessor&) = delete;
 
   // Runs the pipeline on the original bytes of media `media_id` (a row in `media`).
-  // Never throws for bad media: an undecodable file gives state "rejected", a pipeline
-  // failure gives "held" with reason "processing_error: ...". Throws for database errors.
+  // Never throws for bad media: an undecodable file is rejected, a pipeline failure is held
+  // with the reason "processing_error: ...". Throws for database errors.
   std::shared_ptr<ProcessedMedia> run(pqxx::connection_base& db, const std::string& media_id,
                                       const std::string& original_bytes);
 
-  // Writes `result` in `tx` (see above); returns the final media state
-  // ("published", "held" or "rejected").
-  std::string record(pqxx::transaction_base& tx, const ProcessedMedia& result, const std::string& renditions_root);
+  // Writes `result` in `tx` (see above); returns the final media state (published, held or
+  // rejected).
+  MediaState record(pqxx::transaction_base& tx, const ProcessedMedia& result, const std::string& renditions_root);
 
  private:
   void run_video(ProcessedMedia& result, const std::string& original_bytes, FaceJudge& judge);
@@ -53,9 +54,8 @@ class MediaProcessor {
   std::unique_ptr<Impl> impl_;
 };
 
-// The state and reason run() decided, for callers that report them before recording.
-std::string processed_state(const ProcessedMedia& result);
-std::string processed_reason(const ProcessedMedia& result);
+// The outcome run() decided, for callers that report it before recording.
+const Outcome& processed_outcome(const ProcessedMedia& result);
 // The pipeline's account of the photo (faces, judgements, renditions).
 const PhotoResult& processed_photo(const ProcessedMedia& result);
 // For a video: video_result_json() of the pipeline's result (tracks, output, verification); null for photos.

@@ -46,7 +46,7 @@ std::vector<MatchResult> ConsentJudge::match_results() const {
   return matches_;
 }
 
-ItemDecision ConsentJudge::outcome(bool processing_errored) const {
+Outcome ConsentJudge::outcome(bool processing_errored) const {
   std::lock_guard lock(mutex_);
   return decide_item(judgements_, params_.uploader_role, processing_errored, params_.rules);
 }

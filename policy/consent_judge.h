@@ -49,7 +49,7 @@ class ConsentJudge : public FaceJudge {
   std::vector<MatchResult> match_results() const;
 
   // The item outcome from the judgements so far (decide_item()).
-  ItemDecision outcome(bool processing_errored) const;
+  Outcome outcome(bool processing_errored) const;
 
   const ConsentJudgeParams& params() const { return params_; }
 

@@ -22,15 +22,6 @@ std::optional<UploaderRole> parse_uploader_role(const std::string& name) {
   return std::nullopt;
 }
 
-const char* to_string(ItemOutcome outcome) {
-  switch (outcome) {
-    case ItemOutcome::publish: return "publish";
-    case ItemOutcome::hold: return "hold";
-    case ItemOutcome::reject: return "reject";
-  }
-  return "hold";
-}
-
 FaceJudgement judge_face(const PolicyFace& face, std::int64_t journal_child_id, const ConsentMap& consents,
                          const PolicyRules& rules) {
   FaceJudgement j;  // blur, nothing matched
@@ -76,23 +67,17 @@ FaceJudgement judge_face(const PolicyFace& face, std::int64_t journal_child_id, 
   return j;
 }
 
-ItemDecision decide_item(const std::vector<FaceJudgement>& faces, UploaderRole uploader_role,
-                         bool processing_errored, const PolicyRules& rules) {
-  ItemDecision d;
-  if (processing_errored) d.hold_reasons.emplace_back(reason::processing_error);
+Outcome decide_item(const std::vector<FaceJudgement>& faces, UploaderRole uploader_role, bool processing_errored,
+                    const PolicyRules& rules) {
+  Outcome d;
+  if (processing_errored) d.hold(reason::processing_error);
   for (const FaceJudgement& f : faces) {
     if (f.hold) {
-      d.hold_reasons.emplace_back(reason::uncertain_match);
+      d.hold(reason::uncertain_match);
       break;
     }
   }
-  if (uploader_role == UploaderRole::parent && rules.hold_parent_uploads) {
-    d.hold_reasons.emplace_back(reason::parent_upload);
-  }
-  if (!d.hold_reasons.empty()) {
-    d.outcome = ItemOutcome::hold;
-    d.reason = d.hold_reasons.front();
-  }
+  if (uploader_role == UploaderRole::parent && rules.hold_parent_uploads) d.hold(reason::parent_upload);
   return d;
 }
 

@@ -2,8 +2,7 @@
 // results, the journal owner, the uploader role, the current consents, the processing
 // status and the rules switched on. No database, no clock, no I/O.
 //
-// Per face (judge_face), in this order; every reason string below is stable (stored in
-// faces.decision_reason, shown on the moderation page, matched by tools):
+// Per face (judge_face), in this order; the reasons are codes of policy/reasons.h:
 //   not embeddable                          -> blur  "not_embeddable"
 //   band none (below reject)                -> blur  "unknown"
 //   band uncertain (grey zone or ambiguous) -> blur  "uncertain", hold = rules.hold_uncertain
@@ -25,9 +24,9 @@
 //   "processing_error" (always: an errored item is never published),
 //   "uncertain_match"  (some face has hold set),
 //   "parent_upload"    (uploader is a parent and rules.hold_parent_uploads).
-// Any reason -> hold, with `reason` = the first; none -> publish with reason "".
-// ItemOutcome::reject is never produced here: it is reserved for unreadable input (not an
-// image/video, over the limits), which the caller decides before any face exists.
+// Any reason -> held; none -> published with no reasons. Rejected is never produced here: it
+// is for unreadable input (not an image/video, over the limits), which the caller decides
+// before any face exists.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +37,8 @@
 
 #include "policy/face_judge.h"
 #include "policy/face_matcher.h"
+#include "policy/outcome.h"
+#include "policy/reasons.h"
 
 namespace veil {
 
@@ -51,22 +52,6 @@ struct PolicyRules {
   bool hold_uncertain = true;       // rule 5: a grey-zone face holds the item
 };
 PolicyRules rules_from(const PolicyConfig& config);
-
-// Stable reason strings.
-namespace reason {
-inline constexpr const char* journal_owner = "journal_owner";
-inline constexpr const char* consent_yes = "consent_yes";
-inline constexpr const char* consent_no = "consent_no";
-inline constexpr const char* no_consent_record = "no_consent_record";
-inline constexpr const char* consent_not_used = "consent_not_used";
-inline constexpr const char* unknown = "unknown";
-inline constexpr const char* uncertain = "uncertain";
-inline constexpr const char* not_embeddable = "not_embeddable";
-// item level
-inline constexpr const char* processing_error = "processing_error";
-inline constexpr const char* uncertain_match = "uncertain_match";
-inline constexpr const char* parent_upload = "parent_upload";
-}  // namespace reason
 
 enum class UploaderRole { staff, parent };
 const char* to_string(UploaderRole role);                   // "staff", "parent"
@@ -89,16 +74,7 @@ struct PolicyFace {
 FaceJudgement judge_face(const PolicyFace& face, std::int64_t journal_child_id, const ConsentMap& consents,
                          const PolicyRules& rules);
 
-enum class ItemOutcome { publish, hold, reject };
-const char* to_string(ItemOutcome outcome);  // "publish", "hold", "reject"
-
-struct ItemDecision {
-  ItemOutcome outcome = ItemOutcome::publish;
-  std::string reason;                 // the first of hold_reasons, "" when published
-  std::vector<std::string> hold_reasons;
-};
-
-ItemDecision decide_item(const std::vector<FaceJudgement>& faces, UploaderRole uploader_role,
+Outcome decide_item(const std::vector<FaceJudgement>& faces, UploaderRole uploader_role,
                          bool processing_errored, const PolicyRules& rules);
 
 // Everything the policy needs for one media item.
@@ -112,7 +88,7 @@ struct PolicyInput {
 
 struct PolicyResult {
   std::vector<FaceJudgement> faces;  // same order as PolicyInput::faces
-  ItemDecision item;
+  Outcome item;
 };
 
 // judge_face() for every face, then decide_item().

@@ -19,7 +19,7 @@ inline const char* to_string(Decision d) { return d == Decision::keep ? "keep" :
 
 struct FaceJudgement {
   Decision decision = Decision::blur;
-  std::string reason;                  // e.g. "journal_owner", "consent_no", "unknown", "uncertain"
+  std::string reason;                  // a per-face code of policy/reasons.h
   std::string match;                   // matched child's name, "" when none
   std::int64_t matched_child_id = 0;   // 0 when none
   float similarity = 0;                // best similarity found (0 when not computed)

@@ -11,6 +11,7 @@
 
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
+#include "policy/reasons.h"
 
 namespace veil {
 namespace {
@@ -226,8 +227,7 @@ PhotoPipeline::~PhotoPipeline() = default;
 
 PhotoResult PhotoPipeline::rejected(const DecodeError& error) {
   PhotoResult result;
-  result.outcome = MediaState::rejected;
-  result.reason = error.what();  // already "<kind>: <what happened>"
+  result.outcome = Outcome::rejected(error.what());  // already "<kind>: <what happened>"
   return result;
 }
 
@@ -307,10 +307,10 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
         extra.face = again;
         extra.found_in_verification = true;
         extra.judgement.decision = Decision::blur;
-        extra.judgement.reason = "verification";
+        extra.judgement.reason = reason::verification;
         extra.judgement.hold = true;
         for (const auto& pf : result.faces) {
-          if (pf.painted && iou(again.box, pf.painted_region) > 0) extra.judgement.reason = "verification_residual";
+          if (pf.painted && iou(again.box, pf.painted_region) > 0) extra.judgement.reason = reason::verification_residual;
         }
         extra.painted_region = redact_face(image.bgr, again.box, options_.redact);
         extra.painted = true;
@@ -326,22 +326,20 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
     result.renditions = make_renditions(display, options_.renditions);
     stage("renditions");
 
-    result.outcome = MediaState::published;
+    result.outcome = Outcome{};
     if (leak) {
-      result.outcome = MediaState::held;
-      result.reason = "verification_failed";
+      result.outcome.hold(reason::verification_failed);
     } else {
       for (const auto& pf : result.faces) {
         if (pf.judgement.hold) {
-          result.outcome = MediaState::held;
-          result.reason = "uncertain_match";
+          result.outcome.hold(reason::uncertain_match);
           break;
         }
       }
     }
   } catch (const std::exception& e) {
-    result.outcome = MediaState::held;
-    result.reason = std::string("processing_error: ") + e.what();
+    result.outcome = Outcome{};
+    result.outcome.hold(reason::with_details(reason::processing_error, e.what()));
     result.renditions.clear();  // nothing half-processed leaves the pipeline
   }
   return finish();

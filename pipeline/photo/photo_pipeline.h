@@ -3,15 +3,16 @@
 // verify -> renditions.
 //
 // Contract (fail closed):
-//  - undecodable input: outcome "rejected" with the decoder's reason, no renditions;
-//  - any model or stage error after decoding: outcome "held" ("processing_error"), no renditions;
+//  - undecodable input: rejected with the decoder's reason, no renditions;
+//  - any model or stage error after decoding: held ("processing_error: ..."), no renditions;
 //  - every face judged blur is painted on the full-resolution pixels before any rendition exists;
 //  - verification: the detector runs again on the redacted image (RedactionVerifier: a pass
 //    over the whole image at the first pass's coarse scale, and a closer look around every
 //    face judged blur); a face found there that does not coincide with a kept face, and is
 //    not a painted blob, is painted too and the item is held ("verification_failed");
 //  - a judgement with hold=true holds the item ("uncertain_match").
-// Otherwise the outcome is "published". Callers with more rules (parent uploads) may hold it further.
+// Otherwise the photo is published. Callers with more rules (parent uploads) may hold it
+// further (Outcome::add). The reasons are codes of policy/reasons.h.
 #pragma once
 
 #include <memory>
@@ -22,7 +23,7 @@
 #include "models/face_detector.h"
 #include "pipeline/photo/decode.h"
 #include "policy/face_judge.h"
-#include "policy/media_state.h"
+#include "policy/outcome.h"
 #include "pipeline/photo/redact.h"
 #include "pipeline/photo/renditions.h"
 
@@ -47,8 +48,7 @@ struct PhotoFace {
 
 struct PhotoResult {
   int width = 0, height = 0;
-  MediaState outcome = MediaState::published;  // published, held or rejected
-  std::string reason;   // why held or rejected; "" when published
+  Outcome outcome;      // published, held or rejected, and why
   std::string format;   // decoded format
   std::vector<PhotoFace> faces;
   std::vector<Rendition> renditions;
@@ -102,7 +102,7 @@ class PhotoPipeline {
   // The same from an image decoded beforehand (with decode_image and these options' limits),
   // so that a caller can decode while its models load.
   PhotoResult process(DecodedImage image, FaceJudge& judge);
-  // The result for a photo that did not decode: "rejected" with the decoder's reason.
+  // The result for a photo that did not decode: rejected with the decoder's reason.
   static PhotoResult rejected(const DecodeError& error);
 
  private:

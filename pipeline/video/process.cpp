@@ -20,6 +20,7 @@
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "pipeline/video/passes.h"
+#include "policy/reasons.h"
 
 namespace veil {
 
@@ -52,8 +53,7 @@ VideoTrack describe(const FaceTrack& track, const CoverageOptions& coverage, int
 }
 
 std::string hold_text(const VideoTrack& t) {
-  return "track " + std::to_string(t.id) + ": " +
-         (t.judgement.reason.empty() ? std::string("held by policy") : t.judgement.reason);
+  return reason::with_details(reason::uncertain_match, "track " + std::to_string(t.id));
 }
 
 // Judges every pass-1 track once and sorts it into the plan's keep or blur list.
@@ -92,7 +92,7 @@ VideoTrack judge_late_track(const FaceTrack& late, const CoverageOptions& covera
   t.judgement = judge.judge(Embedding{});
   if (t.judgement.decision == Decision::keep) {
     t.judgement.decision = Decision::blur;
-    t.judgement.reason = "found_after_redaction";
+    t.judgement.reason = reason::found_after_redaction;
   }
   if (t.judgement.hold) holds.push_back(hold_text(t));
   return t;
@@ -104,14 +104,15 @@ void add_verification_holds(const VerificationReport& v, int frames, std::vector
   if (!v.uncovered.empty()) {
     const VerificationFinding& f = v.uncovered.front();
     std::ostringstream why;
-    why << "verification: " << v.uncovered.size() << " face(s) visible outside the kept tracks (first at frame "
+    why << v.uncovered.size() << " face(s) visible outside the kept tracks (first at frame "
         << f.frame << ", " << static_cast<int>(f.box.x) << "," << static_cast<int>(f.box.y) << " "
         << static_cast<int>(f.box.w) << "x" << static_cast<int>(f.box.h) << ")";
-    holds.push_back(why.str());
+    holds.push_back(reason::with_details(reason::verification_failed, why.str()));
   }
   if (v.frames_decoded != frames)
-    holds.push_back("verification: the output holds " + std::to_string(v.frames_decoded) + " frames, " +
-                    std::to_string(frames) + " were written");
+    holds.push_back(reason::with_details(reason::verification_failed,
+                                         "the output holds " + std::to_string(v.frames_decoded) + " frames, " +
+                                             std::to_string(frames) + " were written"));
 }
 
 }  // namespace
@@ -216,8 +217,7 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
     result.seconds_verify = seconds_since(t0);
   }
 
-  result.held = !holds.empty();
-  for (std::size_t i = 0; i < holds.size(); ++i) result.hold_reason += (i ? "; " : "") + holds[i];
+  for (std::string& why : holds) result.outcome.hold(std::move(why));
 
   std::filesystem::rename(temp_path, output_mp4_path);
   temp.keep = true;
@@ -274,8 +274,8 @@ nlohmann::json video_result_json(const VideoResult& r) {
               {"detected_frames", r.detected_frames},
               {"rechecked_frames", r.rechecked_frames},
               {"redacted_regions", r.redacted_regions},
-              {"held", r.held},
-              {"hold_reason", r.hold_reason},
+              {"outcome", to_string(r.outcome.state)},
+              {"reason", r.outcome.reason()},
               {"tracks", tracks},
               {"verification",
                {{"frames_decoded", r.verification.frames_decoded},

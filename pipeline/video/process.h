@@ -16,7 +16,7 @@
 //    too small to embed is judged with an empty embedding (which a judge blurs); a face
 //    pass 2's re-check finds outside the kept tracks is painted at once (and judged with an
 //    empty embedding afterwards); a face the verification pass finds outside a kept track
-//    holds the item (held, hold_reason).
+//    holds the item (outcome: held, "verification_failed: ...").
 //  - Refusals are VideoError (pipeline/video/probe.h): limits, no video, corrupt input,
 //    too many decode errors (more than max_decode_errors, or more than
 //    max_decode_error_ratio of the frames). Nothing is ever half-published: the MP4 is
@@ -45,6 +45,7 @@
 #include "config/config.h"
 #include "models/face.h"
 #include "policy/face_judge.h"
+#include "policy/outcome.h"
 #include "pipeline/photo/redact.h"
 #include "pipeline/video/probe.h"
 #include "pipeline/video/tracker.h"
@@ -128,9 +129,8 @@ struct VideoResult {
   int rechecked_frames = 0;              // painted frames the detector ran on in pass 2
   int redacted_regions = 0;              // face regions painted, over all frames
 
-  // Outcome.
-  bool held = false;
-  std::string hold_reason;
+  // Outcome: published, or held for the tracks the judge held and the verification's findings.
+  Outcome outcome;
   VerificationReport verification;       // empty when options.verify is false
 
   // Wall-clock seconds per pass.
@@ -145,7 +145,7 @@ VideoResult process_video(const std::string& input_path, const std::string& outp
                           FaceEmbedder* embedder, FaceJudge& judge, const VideoOptions& options);
 
 // The result as JSON for `veil process`: output size, timing, audio, decode errors,
-// outcome, per-track entries (id, first/last frame, covered range, detections, box,
+// outcome and reason, per-track entries (id, first/last frame, covered range, detections, box,
 // decision, reason, match, similarity, hold) and the verification summary.
 nlohmann::json video_result_json(const VideoResult& result);
 

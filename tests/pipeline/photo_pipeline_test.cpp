@@ -93,7 +93,7 @@ TEST_F(PhotoPipelineTest, BlurAllOnAGroupPhotoPaintsEveryFaceAndTheRenditionsSho
   const std::string bytes = test::read_file(test::testdata("detection/unannotated/deepface_selfie-many-people.jpg"));
   FixedJudge judge(Decision::blur);
   const PhotoResult r = run(bytes, judge);
-  ASSERT_NE(r.outcome, MediaState::rejected) << r.reason;
+  ASSERT_NE(r.outcome.state, MediaState::rejected) << r.outcome.reason();
   ASSERT_GE(r.faces.size(), 7u) << "the selfie has 7 faces";
   for (const auto& pf : r.faces) {
     EXPECT_EQ(pf.judgement.decision, Decision::blur);
@@ -123,16 +123,16 @@ TEST_F(PhotoPipelineTest, BlurAllOnAGroupPhotoPaintsEveryFaceAndTheRenditionsSho
 TEST_F(PhotoPipelineTest, UndecodableInputIsRejectedWithoutRenditions) {
   FixedJudge judge(Decision::keep);
   const PhotoResult r = run("this is not an image", judge);
-  EXPECT_EQ(r.outcome, MediaState::rejected);
-  EXPECT_EQ(r.reason.rfind("unsupported", 0), 0u) << r.reason;
+  EXPECT_EQ(r.outcome.state, MediaState::rejected);
+  EXPECT_EQ(r.outcome.reason().rfind("unsupported", 0), 0u) << r.outcome.reason();
   EXPECT_TRUE(r.renditions.empty());
   EXPECT_TRUE(r.faces.empty());
   EXPECT_EQ(judge.calls, 0);
 
   const PhotoResult truncated =
       run(test::read_file(test::testdata("robustness/corrupt/truncated_jpeg.jpg")), judge);
-  EXPECT_EQ(truncated.outcome, MediaState::rejected);
-  EXPECT_EQ(truncated.reason.rfind("corrupt", 0), 0u) << truncated.reason;
+  EXPECT_EQ(truncated.outcome.state, MediaState::rejected);
+  EXPECT_EQ(truncated.outcome.reason().rfind("corrupt", 0), 0u) << truncated.outcome.reason();
   EXPECT_TRUE(truncated.renditions.empty());
 }
 
@@ -143,7 +143,7 @@ TEST_F(PhotoPipelineTest, ADecodedImageGivesTheSameResultAsItsBytes) {
   const PhotoResult from_bytes = run(bytes, judge);
   PhotoPipeline pipeline(*detector_, *embedder_, *options_);
   const PhotoResult from_image = pipeline.process(decode_image(bytes, options_->limits), judge);
-  EXPECT_EQ(from_image.outcome, from_bytes.outcome);
+  EXPECT_EQ(from_image.outcome.state, from_bytes.outcome.state);
   EXPECT_EQ(from_image.width, from_bytes.width);
   EXPECT_EQ(from_image.format, "jpeg");
   ASSERT_EQ(from_image.faces.size(), from_bytes.faces.size());
@@ -157,8 +157,8 @@ TEST_F(PhotoPipelineTest, ADecodedImageGivesTheSameResultAsItsBytes) {
     FAIL() << "random bytes decoded";
   } catch (const DecodeError& e) {
     const PhotoResult r = PhotoPipeline::rejected(e);
-    EXPECT_EQ(r.outcome, MediaState::rejected);
-    EXPECT_EQ(r.reason.rfind("unsupported", 0), 0u) << r.reason;
+    EXPECT_EQ(r.outcome.state, MediaState::rejected);
+    EXPECT_EQ(r.outcome.reason().rfind("unsupported", 0), 0u) << r.outcome.reason();
     EXPECT_TRUE(r.renditions.empty());
   }
 }
@@ -166,9 +166,9 @@ TEST_F(PhotoPipelineTest, ADecodedImageGivesTheSameResultAsItsBytes) {
 TEST_F(PhotoPipelineTest, AJudgeThatThrowsHoldsTheItemWithoutRenditions) {
   ThrowingJudge judge;
   const PhotoResult r = run(test::read_file(test::testdata("faces/George_W_Bush/George_W_Bush_0001.jpg")), judge);
-  EXPECT_EQ(r.outcome, MediaState::held);
-  EXPECT_EQ(r.reason.rfind("processing_error", 0), 0u) << r.reason;
-  EXPECT_NE(r.reason.find("consent lookup failed"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.outcome.state, MediaState::held);
+  EXPECT_EQ(r.outcome.reason().rfind("processing_error", 0), 0u) << r.outcome.reason();
+  EXPECT_NE(r.outcome.reason().find("consent lookup failed"), std::string::npos) << r.outcome.reason();
   EXPECT_TRUE(r.renditions.empty()) << "nothing half-processed leaves the pipeline";
 }
 
@@ -176,7 +176,7 @@ TEST_F(PhotoPipelineTest, AKeptFaceStaysDetectable) {
   const std::string bytes = test::read_file(test::testdata("faces/George_W_Bush/George_W_Bush_0001.jpg"));
   FixedJudge judge(Decision::keep);
   const PhotoResult r = run(bytes, judge);
-  EXPECT_EQ(r.outcome, MediaState::published) << r.reason;
+  EXPECT_EQ(r.outcome.state, MediaState::published) << r.outcome.reason();
   ASSERT_FALSE(r.faces.empty());
   for (const auto& pf : r.faces) EXPECT_FALSE(pf.painted);
   const Rendition* display = rendition(r, "display");
@@ -192,8 +192,8 @@ TEST_F(PhotoPipelineTest, AKeptFaceStaysDetectable) {
 TEST_F(PhotoPipelineTest, AnUncertainMatchHoldsTheItem) {
   FixedJudge judge(Decision::blur, /*hold=*/true);
   const PhotoResult r = run(test::read_file(test::testdata("faces/George_W_Bush/George_W_Bush_0001.jpg")), judge);
-  EXPECT_EQ(r.outcome, MediaState::held);
-  EXPECT_EQ(r.reason, "uncertain_match");
+  EXPECT_EQ(r.outcome.state, MediaState::held);
+  EXPECT_EQ(r.outcome.reason(), "uncertain_match");
   ASSERT_FALSE(r.faces.empty());
   EXPECT_TRUE(r.faces.front().painted) << "held or not, a face judged blur is painted";
   EXPECT_FALSE(r.renditions.empty()) << "a held item keeps its (redacted) renditions for moderation";
@@ -220,11 +220,11 @@ TEST_F(PhotoPipelineTest, WhatVerificationFindsIsPaintedAndHoldsTheItem) {
     }
     if (any) {
       ++found_in_verification;
-      EXPECT_EQ(r.outcome, MediaState::held);
-      EXPECT_EQ(r.reason, "verification_failed");
+      EXPECT_EQ(r.outcome.state, MediaState::held);
+      EXPECT_EQ(r.outcome.reason(), "verification_failed");
       EXPECT_FALSE(r.renditions.empty());
     } else {
-      EXPECT_EQ(r.outcome, MediaState::published) << r.reason;
+      EXPECT_EQ(r.outcome.state, MediaState::published) << r.outcome.reason();
     }
   }
   EXPECT_GT(found_in_verification, 0) << "no photo exercised the rule";
@@ -241,7 +241,7 @@ TEST_F(PhotoPipelineTest, ThoroughModeVerifiesASmallPhoto) {
   // verification's whole-image pass is enlarged too.
   ASSERT_GT(plan_detection_passes(360, 480, thorough).size(), 1u);
   const PhotoResult r = pipeline.process(test::read_file(test::testdata("detection/images/dlib_2008_001009.jpg")), judge);
-  EXPECT_NE(r.reason.rfind("processing_error", 0), 0u) << r.reason;
+  EXPECT_NE(r.outcome.reason().rfind("processing_error", 0), 0u) << r.outcome.reason();
   EXPECT_FALSE(r.renditions.empty());
   ASSERT_FALSE(r.faces.empty());
   for (const auto& pf : r.faces) EXPECT_TRUE(pf.painted);

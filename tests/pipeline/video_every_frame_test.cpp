@@ -69,8 +69,8 @@ class EveryFrame : public ::testing::TestWithParam<int> {
     const VideoResult r = process_video(clip, out, test::detector(), nullptr, judge, test::fast_options());
     EXPECT_EQ(r.frames, static_cast<int>(on.size()));
     EXPECT_EQ(r.detect_stride, auto_detect_stride(fps));
-    if (r.held) {
-      std::printf("%s at %d fps: held (%s)\n", name.c_str(), fps, r.hold_reason.c_str());
+    if (r.outcome.state == MediaState::held) {
+      std::printf("%s at %d fps: held (%s)\n", name.c_str(), fps, r.outcome.reason().c_str());
       return;
     }
     int frames = 0;
@@ -94,7 +94,7 @@ TEST_P(EveryFrame, TheBackgroundAloneHasNothingToPaint) {
                                       test::fast_options());
   EXPECT_TRUE(r.tracks.empty()) << video_result_json(r).dump();
   EXPECT_EQ(r.redacted_regions, 0);
-  EXPECT_FALSE(r.held) << r.hold_reason;
+  EXPECT_EQ(r.outcome.state, MediaState::published) << r.outcome.reason();
 }
 
 TEST_P(EveryFrame, AFaceOnASingleFrameInEveryPhaseOfTheStride) {

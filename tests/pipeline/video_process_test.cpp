@@ -93,7 +93,7 @@ TEST(VideoProcess, ChildClipIsBlurredInEveryFrame) {
   EXPECT_EQ(r.decode_errors, 0);
   ASSERT_FALSE(r.tracks.empty());
   for (const VideoTrack& t : r.tracks) EXPECT_EQ(t.judgement.decision, Decision::blur);
-  EXPECT_FALSE(r.held) << r.hold_reason;
+  EXPECT_EQ(r.outcome.state, MediaState::published) << r.outcome.reason();
   EXPECT_GT(r.redacted_regions, 225 - 1);
   EXPECT_FALSE(r.poster.empty());
   EXPECT_EQ(r.poster.cols, 512);
@@ -128,7 +128,7 @@ TEST(VideoProcess, HamiltonClipIsBlurredInEveryFrame) {
   const auto after_faces = frames_with_faces(out, &frames);
   EXPECT_EQ(frames, 275);
   EXPECT_LE(after_faces.size(), 13u) << after_faces.size() << " frames with a detection: " << describe(after_faces)
-                                     << "; held: " << r.hold_reason;
+                                     << "; held: " << r.outcome.reason();
 }
 
 TEST(VideoProcess, OutputIsH264AacFaststartMp4WithoutInputMetadata) {
@@ -216,8 +216,8 @@ TEST(VideoProcess, KeepAllLeavesFacesVisible) {
   // never asked about it.
   EXPECT_GT(r.verification.faces_found, 0);
   EXPECT_LT(r.verification.uncovered.size(), static_cast<std::size_t>(r.verification.faces_found) / 2);
-  if (r.held) {
-    EXPECT_NE(r.hold_reason.find("verification"), std::string::npos) << r.hold_reason;
+  if (r.outcome.state == MediaState::held) {
+    EXPECT_NE(r.outcome.reason().find("verification"), std::string::npos) << r.outcome.reason();
   }
   int frames = 0;
   EXPECT_GT(frames_with_faces(out, &frames, 5).size(), 40u);  // every 5th frame looked at
@@ -244,8 +244,8 @@ TEST(VideoProcess, RecognisesOncePerTrackAndHoldsWhenTheJudgeSays) {
   double norm = 0;
   for (float v : e) norm += v * v;
   EXPECT_NEAR(norm, 1.0, 1e-3);
-  EXPECT_TRUE(r.held);
-  EXPECT_NE(r.hold_reason.find("track"), std::string::npos);
+  EXPECT_EQ(r.outcome.state, MediaState::held);
+  EXPECT_EQ(r.outcome.reason().rfind("uncertain_match: track ", 0), 0u) << r.outcome.reason();
   EXPECT_TRUE(std::filesystem::exists(out));  // held items are written, then wait for moderation
 }
 
@@ -329,8 +329,8 @@ TEST(VideoProcess, VerificationLooksAtSampledOutputFramesAsTheyAreWritten) {
   EXPECT_EQ(r.detect_stride, 2);
   EXPECT_EQ(r.verification.frames_checked, 22);
   EXPECT_EQ(r.verification.frames_decoded, 225);  // counted in the written file
-  EXPECT_TRUE(r.verification.uncovered.empty()) << r.hold_reason;
-  EXPECT_FALSE(r.held) << r.hold_reason;
+  EXPECT_TRUE(r.verification.uncovered.empty()) << r.outcome.reason();
+  EXPECT_EQ(r.outcome.state, MediaState::published) << r.outcome.reason();
 }
 
 TEST(VideoProcess, TheVerificationSampleWalksThroughEveryPhaseOfTheStride) {

@@ -94,16 +94,16 @@ TEST(ConsentJudge, OutcomeFromRememberedJudgements) {
     judge.judge(axis(2));
     judge.judge({});
     EXPECT_EQ(judge.judgements().size(), 3u);
-    EXPECT_EQ(judge.outcome(false).outcome, ItemOutcome::publish);
-    EXPECT_EQ(judge.outcome(true).reason, "processing_error");
+    EXPECT_EQ(judge.outcome(false).state, MediaState::published);
+    EXPECT_EQ(judge.outcome(true).reason(), "processing_error");
     judge.judge(near_axis(1, 0.4f));  // grey zone
-    EXPECT_EQ(judge.outcome(false).outcome, ItemOutcome::hold);
-    EXPECT_EQ(judge.outcome(false).reason, "uncertain_match");
+    EXPECT_EQ(judge.outcome(false).state, MediaState::held);
+    EXPECT_EQ(judge.outcome(false).reason(), "uncertain_match");
   }
   {
     ConsentJudge judge(matcher, consents(), params(UploaderRole::parent));
     judge.judge(axis(0));
-    EXPECT_EQ(judge.outcome(false).reason, "parent_upload");
+    EXPECT_EQ(judge.outcome(false).reason(), "parent_upload");
   }
   {
     PolicyRules r;
@@ -111,7 +111,7 @@ TEST(ConsentJudge, OutcomeFromRememberedJudgements) {
     r.hold_uncertain = false;
     ConsentJudge judge(matcher, consents(), params(UploaderRole::parent, r));
     EXPECT_EQ(judge.judge(near_axis(1, 0.4f)).hold, false);
-    EXPECT_EQ(judge.outcome(false).outcome, ItemOutcome::publish);
+    EXPECT_EQ(judge.outcome(false).state, MediaState::published);
   }
 }
 
@@ -182,7 +182,7 @@ TEST(ConsentJudge, ConcurrentJudgeRecordsEveryFace) {
   int kept = 0;
   for (const auto& j : js) kept += j.decision == Decision::keep;
   EXPECT_EQ(kept, 200);  // owner and consented child: half the faces
-  EXPECT_EQ(judge.outcome(false).outcome, ItemOutcome::publish);
+  EXPECT_EQ(judge.outcome(false).state, MediaState::published);
 }
 
 }  // namespace

@@ -179,7 +179,7 @@ struct ItemCase {
   bool errored;
   bool face_hold;
   bool hold_parent_uploads;
-  ItemOutcome outcome;
+  MediaState outcome;
   std::vector<std::string> reasons;
 };
 
@@ -194,14 +194,16 @@ TEST_P(PolicyItems, DecidesTheItemOutcome) {
   faces[1].hold = c.face_hold;
   PolicyRules r = kDefaults;
   r.hold_parent_uploads = c.hold_parent_uploads;
-  const ItemDecision d = decide_item(faces, c.role, c.errored, r);
-  EXPECT_EQ(d.outcome, c.outcome) << to_string(d.outcome);
-  EXPECT_EQ(d.hold_reasons, c.reasons);
-  EXPECT_EQ(d.reason, c.reasons.empty() ? "" : c.reasons.front());
+  const Outcome d = decide_item(faces, c.role, c.errored, r);
+  EXPECT_EQ(d.state, c.outcome) << to_string(d.state);
+  EXPECT_EQ(d.reasons, c.reasons);
+  std::string joined;
+  for (const auto& why : c.reasons) joined += (joined.empty() ? "" : "; ") + why;
+  EXPECT_EQ(d.reason(), joined);
 }
 
 using R = UploaderRole;
-const ItemOutcome P = ItemOutcome::publish, H = ItemOutcome::hold;
+const MediaState P = MediaState::published, H = MediaState::held;
 INSTANTIATE_TEST_SUITE_P(
     Table, PolicyItems,
     ::testing::Values(
@@ -226,9 +228,9 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ConsentPolicy, NoFacesStaffPublishesParentHolds) {
-  EXPECT_EQ(decide_item({}, UploaderRole::staff, false, kDefaults).outcome, ItemOutcome::publish);
-  EXPECT_EQ(decide_item({}, UploaderRole::parent, false, kDefaults).reason, "parent_upload");
-  EXPECT_EQ(decide_item({}, UploaderRole::staff, true, kDefaults).reason, "processing_error");
+  EXPECT_EQ(decide_item({}, UploaderRole::staff, false, kDefaults).state, MediaState::published);
+  EXPECT_EQ(decide_item({}, UploaderRole::parent, false, kDefaults).reason(), "parent_upload");
+  EXPECT_EQ(decide_item({}, UploaderRole::staff, true, kDefaults).reason(), "processing_error");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -245,16 +247,16 @@ TEST(ConsentPolicy, ApplyPolicyJudgesEveryFaceThenTheItem) {
                                              "no_consent_record", "no_consent_record", "unknown",
                                              "uncertain",         "uncertain",   "not_embeddable"};
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(r.faces[i].reason, expected[i]) << i;
-  EXPECT_EQ(r.item.outcome, ItemOutcome::hold);
-  EXPECT_EQ(r.item.reason, "uncertain_match");
+  EXPECT_EQ(r.item.state, MediaState::held);
+  EXPECT_EQ(r.item.reason(), "uncertain_match");
 
   const PolicyResult relaxed = apply_policy(in, kHoldUncertainOff);
-  EXPECT_EQ(relaxed.item.outcome, ItemOutcome::publish);
+  EXPECT_EQ(relaxed.item.state, MediaState::published);
 
   in.uploader_role = UploaderRole::parent;
-  EXPECT_EQ(apply_policy(in, kHoldUncertainOff).item.reason, "parent_upload");
+  EXPECT_EQ(apply_policy(in, kHoldUncertainOff).item.reason(), "parent_upload");
   in.processing_errored = true;
-  EXPECT_EQ(apply_policy(in, kHoldUncertainOff).item.reason, "processing_error");
+  EXPECT_EQ(apply_policy(in, kHoldUncertainOff).item.reason(), "processing_error; parent_upload");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -300,10 +302,10 @@ TEST(ConsentPolicy, InvariantsOverAllCombinations) {
           EXPECT_EQ(j.hold, j.reason == "uncertain" && r.hold_uncertain);
           // Item: never rejected here; never published when errored, when a face holds, or for
           // a parent upload with the rule on; otherwise published.
-          EXPECT_NE(res.item.outcome, ItemOutcome::reject);
+          EXPECT_NE(res.item.state, MediaState::rejected);
           const bool must_hold = errored || j.hold || (role == UploaderRole::parent && r.hold_parent_uploads);
-          EXPECT_EQ(res.item.outcome, must_hold ? ItemOutcome::hold : ItemOutcome::publish);
-          EXPECT_EQ(res.item.reason.empty(), !must_hold);
+          EXPECT_EQ(res.item.state, must_hold ? MediaState::held : MediaState::published);
+          EXPECT_EQ(res.item.reasons.empty(), !must_hold);
         }
       }
     }
@@ -331,9 +333,6 @@ TEST(ConsentPolicy, RulesFromConfigMirrorsPolicyConfig) {
 }
 
 TEST(ConsentPolicy, EnumNames) {
-  EXPECT_STREQ(to_string(ItemOutcome::publish), "publish");
-  EXPECT_STREQ(to_string(ItemOutcome::hold), "hold");
-  EXPECT_STREQ(to_string(ItemOutcome::reject), "reject");
   EXPECT_STREQ(to_string(UploaderRole::staff), "staff");
   EXPECT_STREQ(to_string(UploaderRole::parent), "parent");
   EXPECT_EQ(parse_uploader_role("parent"), UploaderRole::parent);

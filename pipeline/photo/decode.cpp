@@ -395,10 +395,8 @@ DecodedImage decode_with(const std::string& bytes, const Loader& loader, const D
     rgb = rgb.copy_memory().autorot();
   }
 
-  // Render (this is where the pixels are decoded), then RGB -> BGR into memory the Mat
-  // owns. (Swapping the bands in libvips instead of cvtColor measured no faster; rendering
-  // straight into the Mat's memory with vips_image_write and swapping in place measured
-  // slower: write_to_memory renders on libvips' threads.)
+  // Render (this is where the pixels are decoded; write_to_memory renders on libvips'
+  // threads), then RGB -> BGR into memory the Mat owns.
   size_t size = 0;
   void* pixels = rgb.write_to_memory(&size);
   const int w = rgb.width(), h = rgb.height();

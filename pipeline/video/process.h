@@ -5,7 +5,7 @@
 // frame at full resolution with the boxes of the tracks to blur (interpolated between
 // detections, dilated in time and space), re-checks with the detector every frame pass 1
 // did not look at and paints what it finds, scales, hands a sample of the output frames to
-// the verification (no third decoding), and encodes H.264/AAC MP4.
+// the verification (so the video is decoded twice, not three times), and encodes H.264/AAC MP4.
 //
 // Contract:
 //  - Every frame: each frame of the output was examined by the detector at detect_long_edge,
@@ -28,8 +28,8 @@
 //  - Memory does not depend on the video's length: frames stream through; what is kept
 //    per frame is a few boxes per detected face (tens of bytes).
 //  - The detector, embedder and judge are used from one thread at a time (the detector
-//    from pass 1's / pass 3's worker thread, the embedder from pass 1's worker, the judge
-//    from the calling thread), never concurrently. Pass 2's re-check makes its own
+//    from pass 1's worker thread, then from the verification's thread in pass 2; the
+//    embedder from pass 1's worker; the judge from the calling thread), never concurrently. Pass 2's re-check makes its own
 //    FaceDetector from detector.options() (threshold lowered by recheck_margin).
 //  - Videos use the detector's first network only: a detector with a second network
 //    (DetectorOptions::second_model_path) is copied without it for the video.

@@ -8,8 +8,8 @@
 // left under it to see.
 //
 // Two ways in: FrameVerifier checks frames as the pipeline hands them over (the render pass
-// offers each sampled frame, painted and scaled, just before it is encoded: no third
-// decoding of the video), and verify_video() decodes a written file and checks it the same
+// offers each sampled frame, painted and scaled, just before it is encoded: the video is
+// not decoded again), and verify_video() decodes a written file and checks it the same
 // way (tests, and files from elsewhere).
 #pragma once
 

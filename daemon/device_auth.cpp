@@ -34,6 +34,13 @@ std::string with_connect_timeout(const std::string& url, int seconds) {
   return url + " connect_timeout=" + std::to_string(seconds);
 }
 
+void make_curve_server(zmq::socket_t& socket, const std::string& secret_key, const char* zap_domain) {
+  if (secret_key.empty()) return;
+  socket.set(zmq::sockopt::curve_server, 1);
+  socket.set(zmq::sockopt::curve_secretkey, secret_key);
+  socket.set(zmq::sockopt::zap_domain, zap_domain);
+}
+
 DeviceAuth::DeviceAuth(zmq::context_t& context, std::string database_url, int refresh_s)
     : context_(context), url_(with_connect_timeout(database_url, 3)), refresh_s_(refresh_s),
       db_(std::make_unique<DeviceAuthDb>()) {}
@@ -88,6 +95,17 @@ std::optional<Device> DeviceAuth::device(std::int64_t id) const {
   const auto it = by_id_.find(id);
   if (it == by_id_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<Device> DeviceAuth::device_of(const zmq::message_t& message) const {
+  std::int64_t id = 0;  // when the message carries none
+  if (const char* user_id = zmq_msg_gets(message.handle(), "User-Id")) {
+    try {
+      id = std::stoll(user_id);
+    } catch (...) {
+    }
+  }
+  return device(id);
 }
 
 std::size_t DeviceAuth::size() const {

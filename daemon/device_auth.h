@@ -10,6 +10,10 @@
 // empty: everything is refused (fail closed). The handler must be started before any CURVE
 // server socket of the same context is bound: libzmq lets every client in when no ZAP
 // handler exists.
+//
+// The two ends of that check for veild's server sockets are here too: make_curve_server()
+// sends a socket's clients through the handler, and device_of() tells which device a
+// received message came from.
 #pragma once
 
 #include <atomic>
@@ -25,7 +29,9 @@
 
 namespace zmq {
 class context_t;
-}
+class message_t;
+class socket_t;
+}  // namespace zmq
 
 namespace veil {
 
@@ -45,6 +51,11 @@ class DeviceAuth {
 
   // The cached active device with this id.
   std::optional<Device> device(std::int64_t id) const;
+  // The cached active device that sent `message` (any frame of a message received on a
+  // CURVE server socket: its connection's User-Id, set by the handler). nullopt when the
+  // message carries no device id or the device is no longer active, so a revoked key's
+  // open connection is refused too.
+  std::optional<Device> device_of(const zmq::message_t& message) const;
   std::size_t size() const;
   bool running() const { return running_; }
 
@@ -66,6 +77,10 @@ class DeviceAuth {
   std::int64_t last_refresh_ms_ = 0;
   std::thread thread_;
 };
+
+// Makes `socket` (not yet bound) a CURVE server with `secret_key` (Z85) whose clients the
+// ZAP handler checks under `zap_domain`. An empty `secret_key` leaves CURVE off: nothing is set.
+void make_curve_server(zmq::socket_t& socket, const std::string& secret_key, const char* zap_domain);
 
 // "postgresql://...?a=b" + connect_timeout: the URL with libpq's connect_timeout set, so
 // that a daemon component gives up quickly when PostgreSQL is down.

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "daemon/device_auth.h"
 #include "ingest/protocol.h"
 
 namespace veil {
@@ -15,11 +16,7 @@ EventPublisher::EventPublisher(zmq::context_t& context, const std::string& endpo
     : socket_(std::make_unique<zmq::socket_t>(context, zmq::socket_type::pub)) {
   socket_->set(zmq::sockopt::linger, 0);
   socket_->set(zmq::sockopt::sndhwm, 10000);
-  if (!secret_key.empty()) {
-    socket_->set(zmq::sockopt::curve_server, 1);
-    socket_->set(zmq::sockopt::curve_secretkey, secret_key);
-    socket_->set(zmq::sockopt::zap_domain, protocol::kEventsDomain);
-  }
+  make_curve_server(*socket_, secret_key, protocol::kEventsDomain);
   try {
     socket_->bind(endpoint);
   } catch (const zmq::error_t& e) {

@@ -2,7 +2,6 @@
 #include "daemon/worker_pool.h"
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -14,18 +13,14 @@
 #include "daemon/device_auth.h"
 #include "daemon/event_publisher.h"
 #include "daemon/metrics.h"
+#include "daemon/worker_job.h"
+#include "daemon/worker_state.h"
 #include "policy/media_state.h"
-#include "storage/media_repository.h"
 
 namespace veil {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A failure retrying cannot fix (the original is gone for good or does not match).
-struct PermanentFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 class JobListener : public pqxx::notification_receiver {
  public:
@@ -33,56 +28,6 @@ class JobListener : public pqxx::notification_receiver {
   void operator()(const std::string&, int) override { ++received; }
   int received = 0;
 };
-
-}  // namespace
-
-struct Slot {
-  int index = 0;
-  std::mutex mutex;
-  std::optional<ClaimedJob> job;
-  Clock::time_point started, last_renewal;
-  bool abandoned = false;
-  bool lease_lost = false;
-  std::atomic<bool> ready{false}, finished{false};
-  std::string start_error;  // why its processor could not load (set before finished)
-  std::thread thread;
-};
-
-struct WorkerPool::Shared {
-  WorkerSettings settings;
-  ProcessorFactory factory;
-  EventPublisher* events;
-  Metrics* metrics;
-  JobQueue queue;
-  std::atomic<bool> stop{false}, watchdog_stop{false};
-  std::atomic<bool> started{false};  // start() has seen every first worker ready
-  mutable std::mutex slots_mutex;
-  std::vector<std::shared_ptr<Slot>> slots;
-  int next_index = 0;
-  std::thread watchdog;
-  std::mutex sleep_mutex;
-  std::condition_variable sleep_cv;
-
-  Shared(WorkerSettings s, ProcessorFactory f, EventPublisher* e, Metrics* m)
-      : settings(std::move(s)), factory(std::move(f)), events(e), metrics(m), queue(settings.queue) {}
-
-  // Sleeps up to `d`, waking early when stopping.
-  void sleep_for(std::chrono::milliseconds d, const std::atomic<bool>& flag) {
-    std::unique_lock<std::mutex> lock(sleep_mutex);
-    sleep_cv.wait_for(lock, d, [&] { return flag.load(); });
-  }
-
-  void report_failed(const std::string& media_id, const std::string& reason) {
-    if (metrics) metrics->count_outcome(to_string(MediaState::failed));
-    if (events) events->media_event(to_string(MediaState::failed), media_id, reason);
-  }
-
-  std::string url() const { return with_connect_timeout(settings.database_url, 5); }
-};
-
-namespace {
-
-void run_one(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::connection& conn, const ClaimedJob& job);
 
 void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> slot) {
   std::unique_ptr<ItemProcessor> proc;
@@ -131,7 +76,7 @@ void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> s
         }
         continue;
       }
-      run_one(*sh, *slot, *proc, *conn, *job);
+      run_job(*sh, *slot, *proc, *conn, *job);
       {
         std::lock_guard<std::mutex> lock(slot->mutex);
         slot->job.reset();
@@ -154,104 +99,19 @@ void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> s
   slot->finished = true;
 }
 
-// One job; throws only when the database fails under it (the lease then expires).
-void run_one(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::connection& conn, const ClaimedJob& job) {
-  {
-    std::lock_guard<std::mutex> lock(slot.mutex);
-    slot.job = job;
-    slot.started = slot.last_renewal = Clock::now();
-    slot.lease_lost = false;
-  }
-  const auto t0 = Clock::now();
-  spdlog::debug("worker {}: job {} (media {}, attempt {})", slot.index, job.id, job.media_id, job.attempt);
-  auto fail = [&](const std::string& error, bool retryable) {
-    const FailResult r = sh.queue.fail(conn, job, error, retryable);
-    if (!r.lease_held) {
-      spdlog::warn("job {}: failure not recorded, lease already lost: {}", job.id, error);
-      return;
-    }
-    if (r.final) {
-      spdlog::error("job {}: media {} failed for good: {}", job.id, job.media_id, error);
-      sh.report_failed(job.media_id, "processing failed: " + error);
-    } else {
-      spdlog::warn("job {}: attempt {} failed, will retry: {}", job.id, job.attempt, error);
-      if (sh.metrics) sh.metrics->count_retry();
-    }
-  };
-  std::shared_ptr<void> result;
-  try {
-    if (job.kind != "process" && job.kind != "reprocess") throw PermanentFailure("job kind " + job.kind + " is not handled by workers");
-    std::int64_t child = 0;
-    std::string sha;
-    {
-      pqxx::read_transaction tx(conn);
-      const auto m = media_original(tx, job.media_id);
-      if (!m) throw PermanentFailure("media " + job.media_id + " does not exist");
-      child = m->journal_child_id;
-      sha = m->original_sha256;
-    }
-    std::string original;
-    try {
-      const SecretKey key = child_data_key(conn, sh.settings.master_key, child, false);
-      original = read_original(original_path(sh.settings.originals_root, child, job.media_id), key, job.media_id);
-    } catch (const StorageError& e) {
-      if (std::string(e.what()).find("key destroyed") != std::string::npos) throw PermanentFailure(e.what());
-      throw;
-    }
-    if (sha256_hex_of(original) != sha) throw PermanentFailure("the stored original does not match its sha256");
-    result = proc.run(conn, job.media_id, original);
-  } catch (const pqxx::broken_connection&) {
-    throw;
-  } catch (const PermanentFailure& e) {
-    return fail(e.what(), false);
-  } catch (const std::exception& e) {
-    return fail(e.what(), true);
-  } catch (...) {
-    return fail("unknown error in the pipeline", true);
-  }
-  {
-    std::lock_guard<std::mutex> lock(slot.mutex);
-    if (slot.abandoned) {
-      spdlog::warn("job {}: finished after its time limit; result discarded", job.id);
-      return;
-    }
-  }
-  std::string state, reason;
-  std::int64_t faces = 0, blurred = 0, journal_child = 0;
-  bool recorded = false;
-  try {
-    recorded = sh.queue.complete(conn, job, [&](pqxx::transaction_base& tx) {
-      state = proc.record(tx, result, sh.settings.renditions_root);
-      const MediaOutcome o = media_outcome(tx, job.media_id);
-      faces = o.faces;
-      blurred = o.blurred;
-      reason = o.reason;
-      journal_child = o.journal_child_id;
-    });
-  } catch (const pqxx::broken_connection&) {
-    throw;
-  } catch (const pqxx::in_doubt_error&) {
-    throw;
-  } catch (const std::exception& e) {
-    return fail(std::string("recording failed: ") + e.what(), true);
-  }
-  if (!recorded) {
-    spdlog::warn("job {}: lease lost before recording; result discarded (another worker retries it)", job.id);
-    if (sh.metrics) sh.metrics->count_lease_lost();
-    return;
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  spdlog::info("job {}: media {} {} in {:.2f} s ({} faces, {} blurred){}", job.id, job.media_id, state, seconds, faces,
-               blurred, reason.empty() ? "" : ": " + reason);
-  if (sh.metrics) {
-    sh.metrics->observe_processing(seconds);
-    sh.metrics->add_faces(faces, blurred);
-    sh.metrics->count_outcome(state);
-  }
-  if (sh.events) sh.events->media_event(state, job.media_id, reason, journal_child);
+}  // namespace
+
+void WorkerPool::Shared::sleep_for(std::chrono::milliseconds d, const std::atomic<bool>& flag) {
+  std::unique_lock<std::mutex> lock(sleep_mutex);
+  sleep_cv.wait_for(lock, d, [&] { return flag.load(); });
 }
 
-}  // namespace
+void WorkerPool::Shared::report_failed(const std::string& media_id, const std::string& reason) {
+  if (metrics) metrics->count_outcome(to_string(MediaState::failed));
+  if (events) events->media_event(to_string(MediaState::failed), media_id, reason);
+}
+
+std::string WorkerPool::Shared::url() const { return with_connect_timeout(settings.database_url, 5); }
 
 WorkerPool::WorkerPool(WorkerSettings settings, ProcessorFactory factory, EventPublisher* events, Metrics* metrics)
     : shared_(std::make_shared<Shared>(std::move(settings), std::move(factory), events, metrics)) {}

@@ -40,13 +40,13 @@ void EventPublisher::publish(const std::string& topic, const std::string& json_b
   }
 }
 
-void EventPublisher::media_event(const std::string& state, const std::string& media_id, const std::string& reason,
+void EventPublisher::media_event(MediaState state, const std::string& media_id, const std::string& reason,
                                  std::int64_t journal_child) {
   const std::string topic = protocol::event_for_state(state);
   const auto at = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  nlohmann::json body{{"event", topic}, {"media_id", media_id}, {"state", state}, {"reason", reason},
+  nlohmann::json body{{"event", topic}, {"media_id", media_id}, {"state", to_string(state)}, {"reason", reason},
                       {"at_ms", at}};
   if (journal_child) body["journal_child"] = journal_child;
   publish(topic, body.dump());

@@ -13,6 +13,8 @@
 #include <mutex>
 #include <string>
 
+#include "policy/media_state.h"
+
 namespace zmq {
 class context_t;
 class socket_t;
@@ -29,7 +31,7 @@ class EventPublisher {
 
   void publish(const std::string& topic, const std::string& json_body);
   // media.<state> for a media item.
-  void media_event(const std::string& state, const std::string& media_id, const std::string& reason,
+  void media_event(MediaState state, const std::string& media_id, const std::string& reason,
                    std::int64_t journal_child = 0);
   std::uint64_t published() const { return published_; }
 

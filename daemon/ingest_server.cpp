@@ -52,7 +52,7 @@ struct IngestServer::Impl {
     if (const auto* n = std::get_if<Nack>(&stored)) return out->nack(ctx, *n, sid);
     const auto& inserted = std::get<InsertedMedia>(stored);
     out->ack(ctx, sid, inserted.media_id, !inserted.inserted);
-    if (inserted.inserted && events) events->media_event("received", inserted.media_id, "", s.media.journal_child_id);
+    if (inserted.inserted && events) events->media_event(MediaState::received, inserted.media_id, "", s.media.journal_child_id);
   }
 
   // The submission header `h` describes, checked; nullopt when refused (answered).

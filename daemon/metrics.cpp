@@ -20,9 +20,9 @@ void Metrics::add_faces(std::int64_t detected, std::int64_t blurred) {
   faces_blurred_ += blurred;
 }
 
-void Metrics::count_outcome(const std::string& state) {
+void Metrics::count_outcome(MediaState state) {
   std::lock_guard<std::mutex> lock(mutex_);
-  outcomes_[state]++;
+  outcomes_[to_string(state)]++;
 }
 
 void Metrics::count_ingest(const std::string& result) {

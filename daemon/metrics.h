@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include "policy/media_state.h"
+
 namespace veil {
 
 class Metrics {
@@ -18,7 +20,7 @@ class Metrics {
 
   void observe_processing(double seconds);
   void add_faces(std::int64_t detected, std::int64_t blurred);
-  void count_outcome(const std::string& state);      // published, held, rejected, failed
+  void count_outcome(MediaState state);             // published, held, rejected, failed
   void count_ingest(const std::string& result);      // ack, duplicate, nack:<code>
   void add_ingest_bytes(std::int64_t n) { ingest_bytes_ += n; }
   void count_lease_lost() { leases_lost_++; }

@@ -32,9 +32,9 @@ struct Failure {
 };
 
 // What recording a job's result left in the database, as logs, metrics and events report it.
-struct Outcome {
+struct Recorded {
   bool recorded = false;  // false: the lease was lost first, nothing was written
-  std::string state;
+  MediaState state = MediaState::failed;
   MediaOutcome media;
 };
 
@@ -103,9 +103,9 @@ bool discarded_after_time_limit(Slot& slot, const ClaimedJob& job) {
 // Records `result` and marks the job done in ONE transaction that first checks the lease.
 // Returns the outcome, or the failure to count when recording threw; rethrows a broken
 // connection or a commit in doubt (the worker reconnects; the lease decides what happens).
-std::variant<Outcome, Failure> record(WorkerPool::Shared& sh, ItemProcessor& proc, pqxx::connection_base& conn,
+std::variant<Recorded, Failure> record(WorkerPool::Shared& sh, ItemProcessor& proc, pqxx::connection_base& conn,
                                       const ClaimedJob& job, const std::shared_ptr<void>& result) {
-  Outcome o;
+  Recorded o;
   try {
     o.recorded = sh.queue.complete(conn, job, [&](pqxx::transaction_base& tx) {
       o.state = proc.record(tx, result, sh.settings.renditions_root);
@@ -145,10 +145,10 @@ void report_lease_lost(WorkerPool::Shared& sh, const ClaimedJob& job) {
 }
 
 // Logs, counts and publishes (media.<state>) the recorded outcome of a job that took `took`.
-void publish(WorkerPool::Shared& sh, const ClaimedJob& job, const Outcome& o, Clock::duration took) {
+void publish(WorkerPool::Shared& sh, const ClaimedJob& job, const Recorded& o, Clock::duration took) {
   const double seconds = std::chrono::duration<double>(took).count();
   const MediaOutcome& m = o.media;
-  spdlog::info("job {}: media {} {} in {:.2f} s ({} faces, {} blurred){}", job.id, job.media_id, o.state, seconds,
+  spdlog::info("job {}: media {} {} in {:.2f} s ({} faces, {} blurred){}", job.id, job.media_id, to_string(o.state), seconds,
                m.faces, m.blurred, m.reason.empty() ? "" : ": " + m.reason);
   if (sh.metrics) {
     sh.metrics->observe_processing(seconds);
@@ -171,7 +171,7 @@ void run_job(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::conn
   if (discarded_after_time_limit(slot, job)) return;
   const auto recorded = record(sh, proc, conn, job, result);
   if (const auto* f = std::get_if<Failure>(&recorded)) return fail(sh, conn, job, *f);
-  const auto& outcome = std::get<Outcome>(recorded);
+  const auto& outcome = std::get<Recorded>(recorded);
   if (!outcome.recorded) return report_lease_lost(sh, job);
   publish(sh, job, outcome, Clock::now() - t0);
 }

@@ -107,8 +107,8 @@ void WorkerPool::Shared::sleep_for(std::chrono::milliseconds d, const std::atomi
 }
 
 void WorkerPool::Shared::report_failed(const std::string& media_id, const std::string& reason) {
-  if (metrics) metrics->count_outcome(to_string(MediaState::failed));
-  if (events) events->media_event(to_string(MediaState::failed), media_id, reason);
+  if (metrics) metrics->count_outcome(MediaState::failed);
+  if (events) events->media_event(MediaState::failed, media_id, reason);
 }
 
 std::string WorkerPool::Shared::url() const { return with_connect_timeout(settings.database_url, 5); }

@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "policy/media_state.h"
+
 namespace veil::protocol {
 
 inline constexpr const char* kVersion = "VEIL/1";
@@ -44,12 +46,13 @@ inline constexpr const char* kMediaHeld = "media.held";
 inline constexpr const char* kMediaRejected = "media.rejected";
 inline constexpr const char* kMediaFailed = "media.failed";
 
-// "published" -> "media.published", ...
-inline std::string event_for_state(const std::string& state) { return "media." + state; }
+// MediaState::published -> "media.published", ...
+inline std::string event_for_state(MediaState state) { return std::string("media.") + to_string(state); }
 
 // A final media state: nothing more will happen without a person (or a new job).
 inline bool is_final_state(const std::string& state) {
-  return state == "published" || state == "held" || state == "rejected" || state == "failed" || state == "deleted";
+  const auto s = parse_media_state(state);
+  return s && *s != MediaState::received && *s != MediaState::processing;
 }
 
 // "image/jpeg" -> "photo", "video/mp4" -> "video", anything else -> "".

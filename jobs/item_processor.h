@@ -11,6 +11,7 @@
 #include <pqxx/types.hxx>
 
 #include "config/config.h"
+#include "policy/media_state.h"
 
 namespace veil {
 
@@ -23,7 +24,7 @@ class ItemProcessor {
                                     const std::string& original) = 0;
   // Records `result` inside `tx` (idempotently: replaces an earlier result); returns the
   // media's final state.
-  virtual std::string record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
+  virtual MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
                              const std::string& renditions_root) = 0;
 };
 using ProcessorFactory = std::function<std::unique_ptr<ItemProcessor>()>;

@@ -12,9 +12,9 @@ class MediaItemProcessor : public ItemProcessor {
                             const std::string& original) override {
     return processor_.run(db, media_id, original);
   }
-  std::string record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
+  MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
                      const std::string& renditions_root) override {
-    return to_string(processor_.record(tx, *std::static_pointer_cast<ProcessedMedia>(result), renditions_root));
+    return processor_.record(tx, *std::static_pointer_cast<ProcessedMedia>(result), renditions_root);
   }
 
  private:

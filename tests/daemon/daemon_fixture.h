@@ -107,7 +107,7 @@ class FakeRecorder : public ItemProcessor {
     if (behaviour_) behaviour_(media_id);
     return std::make_shared<Result>(Result{media_id, original.size()});
   }
-  std::string record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result, const std::string&) override {
+  MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result, const std::string&) override {
     const auto& r = *std::static_pointer_cast<Result>(result);
     // Like MediaProcessor::record: replaces faces, sets the state.
     tx.exec_params("DELETE FROM faces WHERE media_id = $1", r.media_id);
@@ -117,7 +117,7 @@ class FakeRecorder : public ItemProcessor {
     tx.exec_params("INSERT INTO fake_records (media_id, bytes) VALUES ($1, $2)", r.media_id,
                    static_cast<std::int64_t>(r.bytes));
     tx.exec_params("UPDATE media SET state = 'published', updated_at = now() WHERE id = $1", r.media_id);
-    return "published";
+    return MediaState::published;
   }
 
  private:

@@ -11,9 +11,9 @@
 
 #include "cli/face_tools.h"
 #include "config/config.h"
-#include "models/bgr_image.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
+#include "models/image_geometry.h"
 #include "policy/consent_judge.h"
 #include "policy/reasons.h"
 #include "pipeline/photo/decode.h"

@@ -11,6 +11,7 @@
 #include "models/face_detector.h"
 
 #include "models/bgr_image.h"
+#include "models/image_geometry.h"
 
 #include <algorithm>
 #include <cmath>

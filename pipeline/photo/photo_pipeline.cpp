@@ -11,6 +11,7 @@
 
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
+#include "models/image_geometry.h"
 #include "policy/reasons.h"
 
 namespace veil {
@@ -108,7 +109,7 @@ void look_closely(FaceDetector& close, const cv::Mat& bgr, const CloseLook& look
                       std::clamp(static_cast<int>(std::lround(inside.height * look.scale)), 1, kCropSide - oy));
   cv::Mat part;
   if (look.scale <= 1.0)
-    part = shrink_image(bgr(inside), size);
+    part = shrink_to(bgr(inside), size);
   else
     cv::resize(bgr(inside), part, size, 0, 0, cv::INTER_LINEAR);  // as the first pass enlarges
   part.copyTo(canvas(cv::Rect(ox, oy, size.width, size.height)));
@@ -196,7 +197,7 @@ std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, con
     const cv::Size coarse(plan.front().input_width, plan.front().input_height);
     cv::Mat small;
     if (coarse.width <= reduced.cols && coarse.height <= reduced.rows)
-      small = shrink_image(reduced, coarse);
+      small = shrink_to(reduced, coarse);
     else  // an enlarged coarse pass (a small image in thorough mode), as the detector enlarges
       cv::resize(bgr, small, coarse, 0, 0, cv::INTER_LINEAR);
     FaceDetector* one_pass = &detector_;
@@ -294,7 +295,7 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
 
     // The display-size image, made once from the redacted full-resolution pixels: the
     // verification's whole-image pass looks at it, and the renditions are made from it.
-    cv::Mat display = fit_image(image.bgr, options_.renditions.display_long_edge);
+    cv::Mat display = fit_in_box(image.bgr, options_.renditions.display_long_edge);
     stage("reduce");
 
     bool leak = false;
@@ -317,12 +318,12 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
         result.faces.push_back(std::move(extra));
       }
       // More was painted: the display image is made again from the full-resolution pixels.
-      if (leak) display = fit_image(image.bgr, options_.renditions.display_long_edge);
+      if (leak) display = fit_in_box(image.bgr, options_.renditions.display_long_edge);
       stage("verify");
     }
 
-    // `display` already fits the display size, so make_renditions encodes it as it is and
-    // makes the thumbnails from it.
+    // The one entry into the renditions stage: `display` already fits the display size, so it
+    // is encoded as it is and the thumbnails are made from it.
     result.renditions = make_renditions(display, options_.renditions);
     stage("renditions");
 

@@ -11,14 +11,11 @@
 // centred square, at most thumb_size).
 // Each encoded rendition is opened again and refused if libvips finds EXIF, XMP, IPTC or
 // an ICC profile in it.
-// Resampling: OpenCV on the BGR pixels (shrink_image: a box filter by a whole factor, then
-// area or bilinear for the rest), then each result is converted to RGB and encoded with
-// libvips. libvips' thumbnail on an in-memory image cannot shrink on load and is several
-// times slower (benchmarks/RESULTS.md). The thumbnails are made from the display image when it is at
-// least as large as the thumbnail.
+// Resampling: OpenCV on the BGR pixels (models/image_geometry.h), then each result is
+// converted to RGB and encoded with libvips. libvips' thumbnail on an in-memory image cannot
+// shrink on load and is several times slower (benchmarks/RESULTS.md). The thumbnails are made
+// from the display image when it is at least as large as the thumbnail.
 #include "pipeline/photo/renditions.h"
-
-#include "models/bgr_image.h"
 
 #include <vips/vips8>
 
@@ -29,6 +26,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "models/image_geometry.h"
 #include "pipeline/photo/decode.h"  // ensure_vips_started
 
 namespace veil {
@@ -118,26 +116,7 @@ Rendition encode_bgr(const cv::Mat& bgr, const std::string& kind, const Renditio
   return encode(image, kind, options);
 }
 
-// The size of a width x height image fitted in box x box, never upscaled.
-cv::Size fitted_size(int width, int height, int box) {
-  const int longest = std::max(width, height);
-  if (longest <= box) return {width, height};
-  const double scale = static_cast<double>(box) / longest;
-  const int w = width >= height ? box : std::max(1, static_cast<int>(std::lround(width * scale)));
-  const int h = height > width ? box : std::max(1, static_cast<int>(std::lround(height * scale)));
-  return {w, h};
-}
-
 }  // namespace
-
-cv::Mat shrink_image(const cv::Mat& src, cv::Size size) {
-  if (size == src.size()) return src;
-  if (size.width > src.cols || size.height > src.rows || size.width < 1 || size.height < 1)
-    throw std::invalid_argument("shrink_image: the target must be smaller than the source");
-  return shrink_to(src, size);
-}
-
-cv::Mat fit_image(const cv::Mat& bgr, int box) { return shrink_image(bgr, fitted_size(bgr.cols, bgr.rows, box)); }
 
 std::vector<Rendition> make_renditions(const cv::Mat& bgr, const RenditionOptions& options) {
   if (bgr.empty() || bgr.type() != CV_8UC3) throw std::invalid_argument("make_renditions: expects a non-empty CV_8UC3 image");
@@ -150,22 +129,18 @@ std::vector<Rendition> make_renditions(const cv::Mat& bgr, const RenditionOption
 
   std::vector<Rendition> renditions;
   try {
-    // Resampled with OpenCV on the BGR pixels (box filter by whole factors, then area or
-    // bilinear: see shrink_image), which is several times faster than libvips' thumbnail on
-    // an in-memory image; only the small results are converted for the encoder.
-    const cv::Mat display = fit_image(bgr, options.display_long_edge);
+    // Resampled with OpenCV on the BGR pixels, which is several times faster than libvips'
+    // thumbnail on an in-memory image; only the small results are converted for the encoder.
+    const cv::Mat display = fit_in_box(bgr, options.display_long_edge);
     renditions.push_back(encode_bgr(display, "display", options));
 
     // The thumbnails come from the display image when it is at least as large.
     const cv::Mat& thumb_source = std::max(display.cols, display.rows) >= options.thumb_size ? display : bgr;
-    renditions.push_back(encode_bgr(fit_image(thumb_source, options.thumb_size), "thumb", options));
+    renditions.push_back(encode_bgr(fit_in_box(thumb_source, options.thumb_size), "thumb", options));
     if (options.square_thumb) {
       // Fills thumb_size x thumb_size: the centred square, reduced (or, when smaller, kept).
-      const int side = std::min(thumb_source.cols, thumb_source.rows);
-      const cv::Mat square =
-          thumb_source(cv::Rect((thumb_source.cols - side) / 2, (thumb_source.rows - side) / 2, side, side));
-      const int target = std::min(side, options.thumb_size);
-      renditions.push_back(encode_bgr(shrink_image(square, cv::Size(target, target)), "thumb_square", options));
+      renditions.push_back(
+          encode_bgr(fit_in_box(centre_square(thumb_source), options.thumb_size), "thumb_square", options));
     }
   } catch (const vips::VError& error) {
     std::string message = error.what();

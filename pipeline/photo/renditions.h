@@ -26,13 +26,12 @@ struct Rendition {
   std::string bytes;  // the encoded file
 };
 
-// Encodes the renditions of an 8-bit BGR image.
+// The renditions of `bgr` (non-empty CV_8UC3, the redacted pixels at any size): "display"
+// is `bgr` fitted in display_long_edge (fit_in_box: `bgr` as it is when it already fits, as
+// the photo job's display image does); the thumbnails come from the display image, or from
+// `bgr` when the display image is smaller than thumb_size. Throws std::invalid_argument for
+// another image type or bad options, std::runtime_error when libvips fails or an output
+// still carries metadata.
 std::vector<Rendition> make_renditions(const cv::Mat& bgr, const RenditionOptions& options);
-
-// The resampling the renditions use: `bgr` fitted in box x box (never upscaled; the image
-// itself, not a copy, when it already fits), and `src` reduced to `size` (no larger than
-// src). The photo runner uses them to make the display-size image once.
-cv::Mat fit_image(const cv::Mat& bgr, int box);
-cv::Mat shrink_image(const cv::Mat& src, cv::Size size);
 
 }  // namespace veil

@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
+#include "models/image_geometry.h"
 #include "pipeline/stage_options.h"
 #include "tests/test_support.h"
 
@@ -291,7 +292,7 @@ TEST_F(PhotoPipelineTest, VerificationCatchesAFaceLeftVisibleWhereThePolicySaidB
         << "the coarse pass sees the face: the test no longer shows the close looks at work";
 
   RedactionVerifier verifier(*detector_);
-  const cv::Mat reduced = fit_image(image, 2048);
+  const cv::Mat reduced = fit_in_box(image, 2048);
   const auto leaks = verifier.unexplained(image, reduced, faces, redact);
   bool caught = false;
   for (const auto& f : leaks) caught = caught || iou(f.box, smallest->face.box) >= 0.3f;
@@ -300,7 +301,7 @@ TEST_F(PhotoPipelineTest, VerificationCatchesAFaceLeftVisibleWhereThePolicySaidB
   // Painted after all, the same face is no longer reported.
   smallest->painted = true;
   smallest->painted_region = redact_face(image, smallest->face.box, redact);
-  for (const auto& f : verifier.unexplained(image, fit_image(image, 2048), faces, redact))
+  for (const auto& f : verifier.unexplained(image, fit_in_box(image, 2048), faces, redact))
     EXPECT_LT(iou(f.box, smallest->face.box), 0.3f) << "a painted face reported at " << f.box.x << "," << f.box.y;
 }
 
@@ -320,7 +321,7 @@ TEST_F(PhotoPipelineTest, VerificationExplainsKeptFaces) {
     pf.painted_region = redact_face(image, pf.face.box, options_->redact);
   }
   RedactionVerifier verifier(*detector_);
-  for (const auto& f : verifier.unexplained(image, fit_image(image, 2048), faces, options_->redact))
+  for (const auto& f : verifier.unexplained(image, fit_in_box(image, 2048), faces, options_->redact))
     EXPECT_LT(iou(f.box, faces.front().face.box), 0.3f) << "the kept face counted as a leak";
 }
 

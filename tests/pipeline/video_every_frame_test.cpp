@@ -125,7 +125,7 @@ TEST_P(EveryFrame, AFaceOnSixtyPercentOfFramesAtRandom) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fps, EveryFrame, ::testing::Values(24, 25, 30, 50, 60),
-                         [](const ::testing::TestParamInfo<int>& info) { return std::to_string(info.param) + "fps"; });
+                         [](const ::testing::TestParamInfo<int>& param_info) { return std::to_string(param_info.param) + "fps"; });
 
 }  // namespace
 }  // namespace veil

@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(
                       JudgeCase{"unknown", axis(5), Decision::blur, "unknown", "", 0, false},
                       JudgeCase{"grey_zone", near_axis(2, 0.4f), Decision::blur, "uncertain", "Cy", 0, true},
                       JudgeCase{"empty", Embedding{}, Decision::blur, "not_embeddable", "", 0, false}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(ConsentJudge, OutcomeFromRememberedJudgements) {
   FaceMatcher matcher;

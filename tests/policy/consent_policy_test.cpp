@@ -152,7 +152,7 @@ INSTANTIATE_TEST_SUITE_P(
         // hold_parent_uploads is item level only: faces are judged the same.
         FaceCase{"parent_rule_off_consented", Kind::consented, rules(true, true, false, true), Decision::keep,
                  "consent_yes", 2, 21, false}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(ConsentPolicy, MatchWithoutChildIdIsUnknown) {
   PolicyFace f = matched(0);
@@ -225,7 +225,7 @@ INSTANTIATE_TEST_SUITE_P(
         ItemCase{"parent_all", R::parent, true, true, true, H, {"processing_error", "uncertain_match", "parent_upload"}},
         ItemCase{"parent_errored_uncertain_rule_off", R::parent, true, true, false, H,
                  {"processing_error", "uncertain_match"}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(ConsentPolicy, NoFacesStaffPublishesParentHolds) {
   EXPECT_EQ(decide_item({}, UploaderRole::staff, false, kDefaults).state, MediaState::published);

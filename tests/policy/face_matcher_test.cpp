@@ -96,7 +96,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BandCase{"strict_thresholds_none", 0.55f, {0.7f, 0.6f}, MatchBand::none},
                       BandCase{"no_grey_zone_match", 0.4f, {0.4f, 0.4f}, MatchBand::match},
                       BandCase{"no_grey_zone_none", 0.39f, {0.4f, 0.4f}, MatchBand::none}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // ---------------------------------------------------------------------------------------
 // Best template per child, best child wins, runner-up, ambiguity margin.
@@ -176,7 +176,7 @@ INSTANTIATE_TEST_SUITE_P(
         RankCase{"grey_best_with_runner_up", {{1, {0.45f}}, {2, {0.35f}}}, 0.05f, kDefault, MatchBand::uncertain, 1,
                  0.45f, 2, 0.35f},
         RankCase{"nobody_close", {{1, {0.2f}}, {2, {0.25f}}}, 0.05f, kDefault, MatchBand::none, 0, 0.25f, 0, 0.2f}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // ---------------------------------------------------------------------------------------
 // Template ageing (max age 540 days, stale penalty 0.05 unless the case says otherwise).
@@ -241,7 +241,7 @@ INSTANTIATE_TEST_SUITE_P(
         AgeCase{"no_penalty", {{1, 0.52f, 600}}, 540, 0.f, MatchBand::match, 1, 0.52f, true},
         AgeCase{"shorter_max_age", {{1, 0.85f, 100}, {1, 0.45f, 20}}, 90, 0.05f, MatchBand::uncertain, 1, 0.45f,
                 false}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // ---------------------------------------------------------------------------------------
 // Bad input fails closed.

@@ -18,7 +18,9 @@ TEST(Migrations, EmbeddedInOrder) {
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.front().version, 1);
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (i > 0) EXPECT_GT(all[i].version, all[i - 1].version) << all[i].name;
+    if (i > 0) {
+      EXPECT_GT(all[i].version, all[i - 1].version) << all[i].name;
+    }
     EXPECT_FALSE(all[i].sql.empty());
   }
 }

@@ -168,8 +168,7 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
     result.faces.clear();
     result.renditions.clear();
   } catch (const std::exception& e) {
-    result.outcome = Outcome{};
-    result.outcome.hold(reason::with_details(reason::processing_error, e.what()));
+    result.outcome = Outcome::held(reason::with_details(reason::processing_error, e.what()));
     result.faces.clear();
     result.renditions.clear();
   }

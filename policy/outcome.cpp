@@ -12,7 +12,8 @@ std::string Outcome::reason() const {
 }
 
 void Outcome::hold(std::string why) {
-  if (state != MediaState::rejected) state = MediaState::held;
+  if (state == MediaState::rejected) return;
+  state = MediaState::held;
   // A bare code adds nothing to a reason that already starts with it ("uncertain_match" after
   // "uncertain_match: track 3").
   const bool bare = reason::reason_code(why).size() == why.size();
@@ -27,7 +28,12 @@ void Outcome::add(const Outcome& other) {
     return;
   }
   for (const std::string& r : other.reasons) hold(r);
-  if (other.state == MediaState::held && state == MediaState::published) state = MediaState::held;
+}
+
+Outcome Outcome::held(std::string why) {
+  Outcome o;
+  o.hold(std::move(why));
+  return o;
 }
 
 Outcome Outcome::rejected(std::string why) { return Outcome{MediaState::rejected, {std::move(why)}}; }

@@ -19,13 +19,15 @@ struct Outcome {
   // The reasons joined with "; ": the text stored in media.reason ("" when published).
   std::string reason() const;
 
-  // Holds the item for `why`, after the reasons it has (a rejected item stays rejected). A
-  // reason it already has, or a bare code one of its reasons starts with, is not added again.
+  // Holds the item for `why`, after the reasons it has. A reason it already has, or a bare
+  // code one of its reasons starts with, is not added again. A rejected item is left as it is:
+  // its one reason is why it could not be read.
   void hold(std::string why);
 
   // Adds what `other` decided: rejected wins, then held (its reasons appended, as hold() does).
   void add(const Outcome& other);
 
+  static Outcome held(std::string why);
   static Outcome rejected(std::string why);
 };
 

@@ -339,8 +339,7 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
       }
     }
   } catch (const std::exception& e) {
-    result.outcome = Outcome{};
-    result.outcome.hold(reason::with_details(reason::processing_error, e.what()));
+    result.outcome = Outcome::held(reason::with_details(reason::processing_error, e.what()));
     result.renditions.clear();  // nothing half-processed leaves the pipeline
   }
   return finish();

@@ -39,6 +39,9 @@ TEST(Outcome, AddKeepsTheStrongerState) {
   EXPECT_EQ(photo.state, MediaState::held);
   EXPECT_EQ(photo.reason(), "verification_failed; uncertain_match; parent_upload");
 
+  EXPECT_EQ(Outcome::held(reason::parent_upload).state, MediaState::held);
+  EXPECT_EQ(Outcome::held(reason::parent_upload).reason(), "parent_upload");
+
   Outcome published;
   published.add(Outcome{});
   EXPECT_EQ(published.state, MediaState::published);
@@ -47,8 +50,9 @@ TEST(Outcome, AddKeepsTheStrongerState) {
   // Rejected wins both ways, and holding a rejected item does not publish or hold it.
   Outcome rejected = Outcome::rejected("corrupt: bad header");
   rejected.add(policy);
+  rejected.hold(reason::parent_upload);
   EXPECT_EQ(rejected.state, MediaState::rejected);
-  EXPECT_EQ(rejected.reasons.front(), "corrupt: bad header");
+  EXPECT_EQ(rejected.reason(), "corrupt: bad header");
   Outcome held = policy;
   held.add(Outcome::rejected("too_large: 2 GB"));
   EXPECT_EQ(held.state, MediaState::rejected);

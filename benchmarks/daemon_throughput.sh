@@ -4,9 +4,13 @@
 #   - sustained photos/s for a burst of COUNT photos (first submission to last final state),
 #   - submit-to-final latency p50/p99 for LATENCY_COUNT photos sent at RATE per second,
 #   - the baseline beside it: veild's own mean pipeline time per photo (from /metrics), so
-#     that "efficiency" = measured photos/s / (workers / mean pipeline seconds).
+#     that "efficiency" = measured photos/s / (workers / mean pipeline seconds),
+#   - veild's CPU time (user + system, start-up included) per photo processed: steadier than
+#     the rates on a machine shared with other work.
 # Photos: the real photos in ../shared/testdata/detection/images (JPEG, ~40-110 KB each).
 # A throwaway PostgreSQL is started (scripts/with-test-postgres); nothing else is touched.
+# veild runs as under systemd, with glibc's malloc on transparent huge pages
+# (packaging/veild.service); a GLIBC_TUNABLES given by the caller is used instead.
 #
 # Usage: benchmarks/daemon_throughput.sh [BUILD_DIR]   (env: COUNT=60 LATENCY_COUNT=20 RATE=2)
 set -euo pipefail
@@ -59,7 +63,7 @@ endpoint = "ipc://$sock/events.ipc"
 port = 0
 EOT
   log="$tmp/veild-$workers.log"
-  "$build/daemon/veild" --config "$tmp/veil-$workers.toml" --data-dir "$tmp/data" >"$log" 2>&1 &
+  GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} "$build/daemon/veild" --config "$tmp/veil-$workers.toml" --data-dir "$tmp/data" >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do grep -q "veild ready" "$log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   grep -q "veild ready" "$log" || { cat "$log"; exit 1; }
@@ -68,18 +72,19 @@ EOT
     --server-key-file "$tmp/data/curve/server.pub" --key "$tmp/bench.key" --journal "$child" --uploader "$staff" \
     --count "$count" --latency-count "$latency_count" --rate "$rate" --prefix "w$workers" "${photos[@]}")
   metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+  cpu_s=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$pid/stat")
   kill -TERM "$pid"; wait "$pid" || true; pid=""
   sum=$(echo "$metrics" | awk '/^veil_processing_seconds_sum/ {print $2}')
   n=$(echo "$metrics" | awk '/^veil_processing_seconds_count/ {print $2}')
-  python3 - "$workers" "$result" "$sum" "$n" <<'PY'
+  python3 - "$workers" "$result" "$sum" "$n" "$cpu_s" <<'PY'
 import json, sys
-workers, r, s, n = int(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+workers, r, s, n, cpu = int(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 mean = s / n
 ideal = workers / mean
 print(f"workers={workers}: {r['photos_per_second']:.2f} photos/s sustained ({r['photos']} in {r['burst_seconds']:.2f} s; "
       f"ingest {r['ingest_acks_per_second']:.0f} acks/s); latency p50 {r['latency_p50_ms']:.0f} ms, "
       f"p99 {r['latency_p99_ms']:.0f} ms at {r['latency_rate_per_second']}/s; "
       f"baseline: mean pipeline {mean*1000:.0f} ms/photo in the worker -> ideal {ideal:.2f} photos/s, "
-      f"efficiency {r['photos_per_second']/ideal:.2f}; states {r['final_states']}")
+      f"efficiency {r['photos_per_second']/ideal:.2f}; veild CPU {cpu*1000/n:.0f} ms/photo; states {r['final_states']}")
 PY
 done

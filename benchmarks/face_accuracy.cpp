@@ -37,7 +37,7 @@
 #include <opencv2/objdetect/face.hpp>
 
 #include "config/config.h"
-#include "config/huge_pages.h"
+#include "config/allocator.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "models/model_file.h"
@@ -402,7 +402,7 @@ void time_large(const std::string& file, const std::string& model, DetectorOptio
 }  // namespace
 
 int main(int argc, char** argv) {
-  veil::start_media_process(argv);
+  veil::tune_allocator_for_media();
   std::string testdata = std::string(VEIL_SHARED_DIR) + "/testdata";
   std::string models = std::getenv("VEIL_MODEL_DIR") ? std::getenv("VEIL_MODEL_DIR") : "";
   std::string large;

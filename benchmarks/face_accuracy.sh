@@ -7,7 +7,8 @@
 #
 # Usage: benchmarks/face_accuracy.sh [face_accuracy options...]   e.g. --sweep, --score 0.5
 # Environment: VEIL_BUILD_DIR (default ./build), VEIL_MODEL_DIR (default BUILD/models),
-#              VEIL_SHARED_DIR (default ../shared).
+#              VEIL_SHARED_DIR (default ../shared), GLIBC_TUNABLES (default: malloc on
+#              transparent huge pages, as veild runs under systemd: packaging/veild.service).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${VEIL_BUILD_DIR:-$here/build}
@@ -22,4 +23,5 @@ trap 'rm -rf "$tmp"' EXIT
 
 # 3992x2992 (11.9 MP): the detector's timing on a phone-sized photo (OpenCV cannot read HEIC).
 vips copy "$shared/testdata/robustness/heic/test-heic_image1.heic" "$tmp/photo12mp.jpg[Q=90]"
-"$build/benchmarks/face_accuracy" --testdata "$shared/testdata" --threads 1 --large "$tmp/photo12mp.jpg" "$@"
+GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} \
+  "$build/benchmarks/face_accuracy" --testdata "$shared/testdata" --threads 1 --large "$tmp/photo12mp.jpg" "$@"

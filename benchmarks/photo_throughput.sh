@@ -4,7 +4,9 @@
 # Prints photos/s, the ratio to the baseline, and peak memory. Each `veil process` call is a
 # new process that loads the models and enrols the gallery before it reads the photo; the
 # same pipeline inside one process with all of that done once (as a daemon worker runs it)
-# is timed too, by the photo_pipeline driver.
+# is timed too, by the photo_pipeline driver. The driver runs as veild does under systemd,
+# with glibc's malloc on transparent huge pages (packaging/veild.service); a GLIBC_TUNABLES
+# given by the caller is used instead. `veil process` and vipsthumbnail run as a user runs them.
 #
 # Usage: benchmarks/photo_throughput.sh [RUNS]   (default 5 runs per file)
 set -euo pipefail
@@ -57,11 +59,13 @@ files=("$tmp/photo12mp.jpg")
 echo "12 MP photo: $(vipsheader "$tmp/photo12mp.jpg")"
 report "12 MP JPEG" 1
 base12=$(time_loop baseline)
-inproc=$("$build/benchmarks/photo_pipeline" "$tmp/photo12mp.jpg" "$tmp/gallery" obama $((runs + 2)))
-median=$(sed -n 's/.*"median_ms":\([0-9.]*\).*/\1/p' <<<"$inproc")
-setup=$(sed -n 's/.*"setup_ms":\([0-9.]*\).*/\1/p' <<<"$inproc")
-printf '  in one process (models loaded, gallery enrolled once: %.0f ms): %7.1f ms/photo (median)  ratio %.2fx to vipsthumbnail (%.1f ms this time)\n' \
-  "$setup" "$median" "$(echo "$median/(1000*$base12/$runs)" | bc -l)" "$(echo "1000*$base12/$runs" | bc -l)"
+inproc=$(GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} \
+  "$build/benchmarks/photo_pipeline" "$tmp/photo12mp.jpg" "$tmp/gallery" obama $((runs + 2)))
+field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$inproc"; }
+median=$(field median_ms)
+printf '  in one process (models loaded, gallery enrolled once: %.0f ms): %7.1f ms/photo (median)  ratio %.2fx to vipsthumbnail (%.1f ms this time); CPU %.0f ms, %.0f minor faults per photo\n' \
+  "$(field setup_ms)" "$median" "$(echo "$median/(1000*$base12/$runs)" | bc -l)" "$(echo "1000*$base12/$runs" | bc -l)" \
+  "$(field cpu_ms)" "$(field minor_faults)"
 echo "  peak RSS: veil process $(peak_kb "$veil" process "$tmp/photo12mp.jpg" --gallery "$tmp/gallery" --journal obama --out "$tmp/out") KiB, vipsthumbnail $(peak_kb vipsthumbnail -s 2048 -o "$tmp/t.jpg" "$tmp/photo12mp.jpg") KiB"
 
 mapfile -t files < <(ls "$shared"/testdata/detection/images/*)

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/huge_pages.h"
+#include "config/allocator.h"
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
@@ -48,7 +48,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  veil::start_media_process(argv);
+  veil::tune_allocator_for_media();
   if (argc < 3) return usage();
   const std::string input = argv[1], output = argv[2];
   veil::VideoOptions options;

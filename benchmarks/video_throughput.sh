@@ -17,6 +17,9 @@
 # clip at 60 fps (frames repeated: the work per frame is what counts). CLIPS names a subset.
 # BEFORE_BUILD: the build directory of another version (its benchmarks/video_throughput is
 # built there); its rows, judge "NAME@before", come from the same files in the same run.
+# The drivers run as veild does under systemd, with glibc's malloc on transparent huge pages
+# (packaging/veild.service); a GLIBC_TUNABLES given by the caller is used instead. ffmpeg runs
+# as a user runs it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,7 +76,8 @@ for clip in "$WALKERS" "$CHILD" "$TMP/walkers_10s.mp4" "$TMP/walkers_60s.mp4" "$
     judge=${run%@before}
     driver=$DRIVER
     [ "$run" != "$judge" ] && driver=$BEFORE_DRIVER
-    $TIME -f '%e %M' -o "$TMP/veil.time" "$driver" "$clip" "$TMP/veil.mp4" --judge "$judge" --preset "$PRESET" \
+    GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} \
+      $TIME -f '%e %M' -o "$TMP/veil.time" "$driver" "$clip" "$TMP/veil.mp4" --judge "$judge" --preset "$PRESET" \
       --crf "$CRF" >"$TMP/veil.json"
     read -r veil_s veil_kb <"$TMP/veil.time"
     json=$(cat "$TMP/veil.json")

@@ -26,7 +26,8 @@
 #include "policy/consent_judge.h"
 #include "pipeline/photo/photo_pipeline.h"
 #include "pipeline/stage_options.h"
-#include "pipeline/video_module.h"
+#include "pipeline/route.h"
+#include "pipeline/video/process.h"
 
 namespace veil {
 namespace {
@@ -120,7 +121,7 @@ int run_process_video(CliContext& ctx, const ProcessArgs& args, FaceDetector& de
   const std::string mp4 = args.out_dir + "/video.mp4";
   nlohmann::json outputs = nlohmann::json::array();
   try {
-    const VideoResult v = video_module().process_video(args.file, mp4, detector, &embedder, judge, video_options(ctx.config));
+    const VideoResult v = process_video(args.file, mp4, detector, &embedder, judge, video_options(ctx.config));
     outputs.push_back({{"kind", "video"}, {"path", mp4}, {"width", v.width}, {"height", v.height}, {"mime", "video/mp4"}});
     if (!v.poster.empty()) {
       for (const auto& r : make_renditions(v.poster, rendition_options(ctx.config))) {
@@ -130,7 +131,7 @@ int run_process_video(CliContext& ctx, const ProcessArgs& args, FaceDetector& de
         outputs.push_back({{"kind", kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
       }
     }
-    nlohmann::json out = video_json(args.file, video_module().video_result_json(v), outputs);
+    nlohmann::json out = video_json(args.file, video_result_json(v), outputs);
     Outcome outcome = v.outcome;
     if (auto* consent = dynamic_cast<ConsentJudge*>(&judge)) outcome.add(consent->outcome(false));
     set_outcome_json(out, outcome);

@@ -10,7 +10,6 @@
 
 #include "daemon/service.h"
 #include "daemon/start_up_checks.h"
-#include "pipeline/video_module.h"
 #include "storage/database.h"
 #include "storage/process_runner.h"
 
@@ -42,8 +41,6 @@ int run_daemon(const Config& given, const std::function<Config()>& reload) {
   resolve_paths(config);
   const std::string data_dir = config.daemon.data_dir;
   check_models(config);
-  video_module();  // opened here so that a broken install fails at start-up, not at the first video
-  spdlog::info("video module: {}", video_module_path());
 
   if (geteuid() == 0) {
     const ServiceUser user = lookup_service_user(config.daemon.run_as_user);

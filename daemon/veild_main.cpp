@@ -2,14 +2,14 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include "config/huge_pages.h"
-#include "pipeline/photo/decode.h"
+#include "config/allocator.h"
 #include "config/config.h"
 #include "config/logging.h"
 #include "daemon/daemon.h"
+#include "pipeline/photo/decode.h"
 
 int main(int argc, char** argv) {
-  veil::start_media_process(argv);
+  veil::tune_allocator_for_media();
   veil::ensure_vips_started();  // before any thread: it sets VIPSHOME for a moment
   CLI::App app{"veild - the Veil media-processing daemon.\n"
                "Without database.url it runs a private PostgreSQL under its data directory."};

@@ -21,7 +21,7 @@
 #include "policy/reasons.h"
 #include "pipeline/photo/photo_pipeline.h"
 #include "pipeline/stage_options.h"
-#include "pipeline/video_module.h"
+#include "pipeline/video/process.h"
 #include "storage/audit_log.h"
 #include "storage/children_repository.h"
 #include "storage/durable_file.h"
@@ -135,9 +135,9 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
     if (!out) throw std::runtime_error("cannot write a temporary copy of the video");
   }
   try {
-    const VideoResult v = video_module().process_video(input, output, impl_->detector, &impl_->embedder, judge,
-                                        video_options(impl_->config));
-    result.video = video_module().video_result_json(v);
+    const VideoResult v =
+        process_video(input, output, impl_->detector, &impl_->embedder, judge, video_options(impl_->config));
+    result.video = video_result_json(v);
     result.outcome = v.outcome;
     for (const auto& t : v.tracks) {
       DetectedFace f;

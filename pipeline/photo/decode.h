@@ -64,8 +64,8 @@ DecodedImage decode_image_reduced(const std::string& bytes, const DecodeLimits& 
 std::vector<std::string> image_metadata_fields(const std::string& bytes);
 
 // Whether a loader on the allowlist recognises these bytes (the start of a file is enough):
-// JPEG/MPO, PNG, WebP, HEIF/AVIF, GIF, TIFF. Nothing is decoded. Used to route photos
-// without opening the video module (video_module.h).
+// JPEG/MPO, PNG, WebP, HEIF/AVIF, GIF, TIFF. Nothing is decoded. Used to route files
+// (pipeline/route.h).
 bool looks_like_photo(const std::string& first_bytes);
 
 // Initialises libvips once per process, with the HEIF module as its only module (see

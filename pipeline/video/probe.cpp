@@ -18,7 +18,25 @@
 
 namespace veil {
 
-// to_string(VideoErrorKind) is in video_module.cpp: programs that do not load this module need it.
+const char* to_string(VideoErrorKind kind) {
+  switch (kind) {
+    case VideoErrorKind::no_video_stream: return "no_video_stream";
+    case VideoErrorKind::too_long: return "too_long";
+    case VideoErrorKind::too_large: return "too_large";
+    case VideoErrorKind::too_many_pixels: return "too_many_pixels";
+    case VideoErrorKind::corrupt: return "corrupt";
+    case VideoErrorKind::unsupported: return "unsupported";
+  }
+  return "unknown";
+}
+
+std::string read_file_head(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(max_bytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(max_bytes));
+  head.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return head;
+}
 
 namespace {
 

@@ -36,8 +36,7 @@ enum class VideoErrorKind {
   unsupported,      // not a video container Veil accepts (random bytes, an image), or no decoder
 };
 
-// "no_video_stream", "too_long", "too_large", "too_many_pixels", "corrupt", "unsupported"
-// (defined in video_module.cpp, outside the video module).
+// "no_video_stream", "too_long", "too_large", "too_many_pixels", "corrupt", "unsupported".
 const char* to_string(VideoErrorKind kind);
 
 // A refused video. what() is a one-line, human-readable reason.
@@ -74,7 +73,7 @@ struct VideoInfo {
 VideoInfo probe_video(const std::string& path, const LimitsConfig& limits);
 
 // The first `max_bytes` bytes of the file at `path` (fewer if it is shorter; empty if it
-// cannot be read). Defined in video_module.cpp: routing and probing both use it.
+// cannot be read). Routing (pipeline/route.h) and probing both use it.
 std::string read_file_head(const std::string& path, std::size_t max_bytes);
 
 // Whether `path_or_first_bytes` is a video container Veil's video pipeline handles.

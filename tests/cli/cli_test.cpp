@@ -32,29 +32,6 @@ TEST(VeilCli, HelpListsTheCommands) {
     EXPECT_NE(r.out.find(cmd), std::string::npos) << cmd;
 }
 
-// The launcher: veil starts veil-core from its own directory with the huge-page tunable added
-// to the caller's GLIBC_TUNABLES, passing every argument and returning the core's exit code.
-TEST(VeilCli, LauncherStartsTheCoreBesideItWithHugePages) {
-  test::TempDir dir;
-  std::filesystem::copy_file(veil_bin(), dir.path() + "/veil");
-  {
-    std::ofstream core(dir.path() + "/veil-core");
-    core << "#!/bin/sh\necho \"core|$GLIBC_TUNABLES|$*\"\nexit 3\n";
-  }
-  std::filesystem::permissions(dir.path() + "/veil-core", std::filesystem::perms::owner_all);
-  const auto r = test::run_command("GLIBC_TUNABLES=glibc.malloc.arena_max=4 " + dir.path() + "/veil process 'a b' --x");
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.out, "core|glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1|process a b --x\n");
-  // A user's own hugetlb setting wins.
-  const auto own = test::run_command("GLIBC_TUNABLES=glibc.malloc.hugetlb=0 " + dir.path() + "/veil");
-  EXPECT_EQ(own.out, "core|glibc.malloc.hugetlb=0|\n");
-  // Without a core beside it: a clear error.
-  std::filesystem::remove(dir.path() + "/veil-core");
-  const auto missing = test::run_command(dir.path() + "/veil --help");
-  EXPECT_EQ(missing.exit_code, 70);
-  EXPECT_NE(missing.err.find("cannot start " + dir.path() + "/veil-core"), std::string::npos) << missing.err;
-}
-
 TEST(VeilCli, NoCommandIsAUsageError) { EXPECT_EQ(veil("").exit_code, 2); }
 
 TEST(VeilCli, ProcessWithoutAPolicyIsAUsageError) {

@@ -125,7 +125,9 @@ TEST_F(ConsentEndToEnd, DecisionsFaceIndexConsentCitedAndAuditChain) {
   const auto again = veil("process " + photo + " --journal Kit --out " + tmp_.path() + "/out2");
   ASSERT_EQ(again.exit_code, 0) << again.err;
   for (const auto& f : nlohmann::json::parse(again.out)["faces"]) {
-    if (f["match"] == "Rose") EXPECT_EQ(f["decision"], "keep") << again.out;
+    if (f["match"] == "Rose") {
+      EXPECT_EQ(f["decision"], "keep") << again.out;
+    }
   }
 }
 

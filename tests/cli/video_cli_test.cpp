@@ -38,46 +38,6 @@ TEST(VeilProcessVideo, BlurAllWritesAPlayableVideoWithPosterAndThumbnails) {
   EXPECT_NE(probe.out.find("aac"), std::string::npos) << probe.out;
 }
 
-// The video pipeline is a module (pipeline/video_module.h): a photo never loads it or FFmpeg,
-// a video does. LD_DEBUG=files makes the dynamic loader list every library it opens.
-TEST(VeilProcessVideo, OnlyVideosLoadTheVideoModuleAndFfmpeg) {
-  test::TempDir out;
-  const auto photo = test::run_command("LD_DEBUG=files " + veil_bin() + " process " +
-                                       test::testdata("robustness/orientation/hopper.jpg") + " --blur-all --out " +
-                                       out.path());
-  ASSERT_EQ(photo.exit_code, 0) << photo.err.substr(0, 2000);
-  EXPECT_NE(photo.err.find("libvips.so"), std::string::npos) << "LD_DEBUG gave no list";
-  EXPECT_EQ(photo.err.find("libveil_video.so"), std::string::npos);
-  EXPECT_EQ(photo.err.find("libavformat.so"), std::string::npos);
-  EXPECT_EQ(photo.err.find("libavcodec.so"), std::string::npos);
-  const auto video = test::run_command("LD_DEBUG=files " + veil_bin() + " process " +
-                                       test::testdata("robustness/animated/faceapi_5frames_820x460.mp4") +
-                                       " --blur-all --out " + out.path());
-  EXPECT_NE(video.err.find("libveil_video.so"), std::string::npos);
-  EXPECT_NE(video.err.find("libavformat.so"), std::string::npos);
-  EXPECT_TRUE(std::filesystem::exists(out.path() + "/video.mp4"));
-}
-
-// Fail closed: without its module a video is not processed (nothing written), with a clear
-// error; photos still work.
-TEST(VeilProcessVideo, WithoutTheVideoModuleAVideoFailsAndPhotosStillWork) {
-  test::TempDir out;
-  const std::string missing = "VEIL_VIDEO_MODULE=" + out.path() + "/nowhere/libveil_video.so ";
-  const auto video = test::run_command(missing + veil_bin() + " process " +
-                                       test::testdata("robustness/animated/faceapi_5frames_820x460.mp4") +
-                                       " --blur-all --out " + out.path());
-  EXPECT_EQ(video.exit_code, 1);
-  EXPECT_NE(video.err.find("video support unavailable: cannot open " + out.path() + "/nowhere/libveil_video.so"),
-            std::string::npos)
-      << video.err;
-  EXPECT_FALSE(std::filesystem::exists(out.path() + "/video.mp4"));
-  const auto photo = test::run_command(missing + veil_bin() + " process " +
-                                       test::testdata("robustness/orientation/hopper.jpg") + " --blur-all --out " +
-                                       out.path());
-  EXPECT_EQ(photo.exit_code, 0) << photo.err;
-  EXPECT_TRUE(std::filesystem::exists(out.path() + "/display.jpg"));
-}
-
 TEST(VeilProcessVideo, BrokenVideoIsRejectedWithAReason) {
   test::TempDir tmp;
   const std::string clip = test::read_file(test::testdata("video/short_hamilton_clip.mp4"));

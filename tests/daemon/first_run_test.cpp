@@ -1,9 +1,10 @@
 // A newcomer's first run, as the README writes it: `scripts/run` as root with no options and
 // HOME=/root comes up on the default data directory (VEIL_DATA_DIR moves only that default,
 // so the default's code path is the one tested), serves, processes one upload end to end
-// through the veil CLI, and stops cleanly on SIGTERM; the same when the models and the video
-// module sit in a directory only root can enter (a clone in root's home); and veild refuses
-// to start, naming the path and the fix, when the user that does the work cannot read them.
+// through the veil CLI, and stops cleanly on SIGTERM, with veild on malloc's huge pages as the
+// systemd unit starts it; the same when the models sit in a directory only root can enter (a
+// clone in root's home); and veild refuses to start, naming the path and the fix, when the
+// user that does the work cannot read them.
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -49,11 +50,11 @@ std::string log_text(const std::string& log) {
   }
 }
 
-// The environment of a root shell on a fresh machine: HOME=/root, no model directory set;
-// VEIL_DATA_DIR moves the default data directory into the test's temporary directory, and
-// VEIL_BUILD_DIR names this build when it is not the checkout's build/.
+// The environment of a root shell on a fresh machine: HOME=/root, no model directory and no
+// GLIBC_TUNABLES set; VEIL_DATA_DIR moves the default data directory into the test's temporary
+// directory, and VEIL_BUILD_DIR names this build when it is not the checkout's build/.
 std::string first_run_env(const std::string& data_dir, const std::string& extra = "") {
-  std::string env = "env -u VEIL_MODEL_DIR -u VEIL_VIDEO_MODULE HOME=/root VEIL_DATA_DIR=" + data_dir + " ";
+  std::string env = "env -u VEIL_MODEL_DIR -u GLIBC_TUNABLES HOME=/root VEIL_DATA_DIR=" + data_dir + " ";
   if (std::filesystem::weakly_canonical(test::binary_dir()) !=
       std::filesystem::weakly_canonical(std::string(VEIL_SOURCE_DIR) + "/build"))
     env += "VEIL_BUILD_DIR=" + test::binary_dir() + " ";
@@ -79,6 +80,9 @@ void run_readme_commands(const std::string& data, const std::string& extra_env) 
   ASSERT_TRUE(ready && started.find("veild ready") != std::string::npos) << "wait status " << status << "\n" << started;
   // scripts/run execs veild: the process started is the daemon that signals reach.
   ASSERT_NE(started.find("veild ready (pid " + std::to_string(pid) + ")"), std::string::npos) << started;
+  const std::string environment = test::read_file("/proc/" + std::to_string(pid) + "/environ");
+  EXPECT_NE(environment.find(std::string("GLIBC_TUNABLES=glibc.malloc.hugetlb=1") + '\0'), std::string::npos)
+      << "scripts/run starts veild with malloc on huge pages, as packaging/veild.service does";
   EXPECT_NE(started.find("data directory: " + data), std::string::npos) << started;
   EXPECT_NE(started.find("running as user 'veil' (started as root)"), std::string::npos) << started;
   EXPECT_NE(started.find("as user 'veil'"), std::string::npos) << "the models were checked as the service user\n"
@@ -123,20 +127,17 @@ TEST(FirstRun, ScriptsRunAsRootWithNoOptionsServesAnUploadAndStopsOnSigterm) {
     run_readme_commands(tmp.path() + "/default-data", "");
   }
   if (HasFatalFailure()) return;
-  // A clone in root's home: what the workers need sits where only root can enter. Runs after
-  // the first: both use the default ports.
+  // A clone in root's home: the models the workers need sit where only root can enter. Runs
+  // after the first: both use the default ports.
   const std::string private_dir = tmp.path() + "/root-only";
   std::filesystem::create_directories(private_dir + "/models");
   chmod(private_dir.c_str(), 0700);
   for (const auto& e : std::filesystem::directory_iterator(test::model_dir()))
     if (e.path().extension() == ".onnx") std::filesystem::copy_file(e.path(), private_dir + "/models/" + e.path().filename().string());
-  std::filesystem::copy_file(test::binary_dir() + "/pipeline/video/libveil_video.so", private_dir + "/libveil_video.so");
   const std::string data = tmp.path() + "/data-2";
   {
-    SCOPED_TRACE("models and video module in a directory only root can enter");
-    run_readme_commands(data,
-                        "VEIL_MODEL_DIR=" + private_dir + "/models VEIL_VIDEO_MODULE=" + private_dir +
-                            "/libveil_video.so ");
+    SCOPED_TRACE("models in a directory only root can enter");
+    run_readme_commands(data, "VEIL_MODEL_DIR=" + private_dir + "/models ");
   }
   EXPECT_TRUE(std::filesystem::exists(data + "/models/face_detection_yunet_2022mar.onnx"));
   struct stat st {};

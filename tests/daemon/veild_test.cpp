@@ -100,16 +100,6 @@ TEST(Veild, RefusesToStartWithoutModelsAndSaysHowToFetchThem) {
   EXPECT_FALSE(std::filesystem::exists(tmp.path() + "/data/postgres")) << "must refuse before touching the database";
 }
 
-TEST(Veild, RefusesToStartWithoutItsVideoModule) {
-  test::TempDir tmp;
-  const auto r = test::run_command("VEIL_VIDEO_MODULE=" + tmp.path() + "/libveil_video.so " + veild() +
-                                   " --data-dir " + tmp.path() + "/data");
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("video support unavailable: cannot open " + tmp.path() + "/libveil_video.so"), std::string::npos)
-      << r.err;
-  EXPECT_FALSE(std::filesystem::exists(tmp.path() + "/data/postgres")) << "must refuse before touching the database";
-}
-
 TEST(Veild, RefusesAModelWithTheWrongChecksum) {
   test::TempDir tmp;
   std::filesystem::copy_file(test::model_dir() + "/face_recognition_mobilefacenet_128d.onnx",

@@ -58,5 +58,6 @@ void add_people_command(CLI::App& app, CliContext& ctx);
 void add_enrol_command(CLI::App& app, CliContext& ctx);
 void add_consent_command(CLI::App& app, CliContext& ctx);
 void add_audit_command(CLI::App& app, CliContext& ctx);
+void add_accounts_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace veil

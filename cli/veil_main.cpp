@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   veil::add_enrol_command(app, ctx);
   veil::add_consent_command(app, ctx);
   veil::add_audit_command(app, ctx);
+  veil::add_accounts_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -170,14 +170,31 @@ std::map<std::string, Apply> schema(Config& c) {
       {"queue.poll_interval_s", int_field(c.queue.poll_interval_s, 1, 3600)},
       {"queue.retry_backoff_s", int_field(c.queue.retry_backoff_s, 0, 3600)},
       {"queue.drain_timeout_s", int_field(c.queue.drain_timeout_s, 0, 86400)},
+      {"accounts.password_min_length", int_field(c.accounts.password_min_length, 8, 128)},
+      {"accounts.password_require_lower", bool_field(c.accounts.password_require_lower)},
+      {"accounts.password_require_upper", bool_field(c.accounts.password_require_upper)},
+      {"accounts.password_require_digit", bool_field(c.accounts.password_require_digit)},
+      {"accounts.session_idle_minutes", int_field(c.accounts.session_idle_minutes, 5, 720)},
+      {"accounts.session_lifetime_hours", int_field(c.accounts.session_lifetime_hours, 1, 168)},
+      {"accounts.lockout_failures", int_field(c.accounts.lockout_failures, 3, 50)},
+      {"accounts.lockout_minutes", int_field(c.accounts.lockout_minutes, 1, 1440)},
   };
 }
 
+// Refuses `key` when `above`: it must not exceed `limit_key`; `values` shows both.
+void check_not_above(bool above, const std::string& source, const std::string& key, const std::string& limit_key,
+                     const std::string& values) {
+  if (above) throw ConfigError(source + ": " + key + ": must not exceed " + limit_key + " (" + values + ")");
+}
+
 void check_cross_field(const Config& c, const std::string& source) {
-  if (c.matching.reject_threshold > c.matching.accept_threshold)
-    throw ConfigError(source + ": matching.reject_threshold: must not exceed matching.accept_threshold (" +
-                      format_number(c.matching.reject_threshold) + " > " +
-                      format_number(c.matching.accept_threshold) + ")");
+  check_not_above(c.matching.reject_threshold > c.matching.accept_threshold, source, "matching.reject_threshold",
+                  "matching.accept_threshold",
+                  format_number(c.matching.reject_threshold) + " > " + format_number(c.matching.accept_threshold));
+  check_not_above(c.accounts.session_idle_minutes > c.accounts.session_lifetime_hours * 60, source,
+                  "accounts.session_idle_minutes", "accounts.session_lifetime_hours",
+                  std::to_string(c.accounts.session_idle_minutes) + " min > " +
+                      std::to_string(c.accounts.session_lifetime_hours) + " h");
 }
 
 }  // namespace

@@ -124,6 +124,18 @@ struct QueueConfig {
   int drain_timeout_s = 60;                    // SIGTERM: how long in-flight jobs may finish
 };
 
+struct AccountsConfig {
+  int password_min_length = 12;                // characters, not bytes
+  bool password_require_lower = true;          // a-z
+  bool password_require_upper = true;          // A-Z
+  bool password_require_digit = true;          // 0-9
+  int session_idle_minutes = 30;               // a session unused this long ends
+  int session_lifetime_hours = 12;             // a session ends this long after its login, used or not
+  int lockout_failures = 5;                    // failed logins in a row that lock the account...
+  int lockout_minutes = 15;                    // ...for this long
+  bool operator==(const AccountsConfig&) const = default;
+};
+
 struct Config {
   DaemonConfig daemon;
   DatabaseConfig database;
@@ -139,6 +151,7 @@ struct Config {
   EventsConfig events;
   HttpConfig http;
   QueueConfig queue;
+  AccountsConfig accounts;
 };
 
 // Raised for any problem in a configuration file. what() names the file, the key

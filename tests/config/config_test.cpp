@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "config/config.h"
 #include "tests/test_support.h"
@@ -73,6 +75,7 @@ TEST(Config, ExampleFileParsesAndMatchesDefaults) {
   EXPECT_DOUBLE_EQ(c.matching.accept_threshold, d.matching.accept_threshold);
   EXPECT_DOUBLE_EQ(c.matching.reject_threshold, d.matching.reject_threshold);
   EXPECT_EQ(c.limits.max_pixels, d.limits.max_pixels);
+  EXPECT_TRUE(c.accounts == d.accounts) << "the [accounts] section";
 }
 
 TEST(Config, UnknownKeyIsNamed) {
@@ -101,6 +104,51 @@ TEST(Config, OutOfRangeIsNamed) {
             "test.toml: redaction.style: must be one of \"pixelate_blur\", \"solid\" (got \"swirl\")");
   EXPECT_EQ(error_of("[matching]\naccept_threshold = 0.2\nreject_threshold = 0.4\n"),
             "test.toml: matching.reject_threshold: must not exceed matching.accept_threshold (0.4 > 0.2)");
+}
+
+TEST(Config, AccountsSectionDefaultsValuesAndRanges) {
+  const AccountsConfig d = parse_config("", "empty.toml").accounts;
+  EXPECT_EQ(d.password_min_length, 12);
+  EXPECT_TRUE(d.password_require_lower && d.password_require_upper && d.password_require_digit);
+  EXPECT_EQ(d.session_idle_minutes, 30);
+  EXPECT_EQ(d.session_lifetime_hours, 12);
+  EXPECT_EQ(d.lockout_failures, 5);
+  EXPECT_EQ(d.lockout_minutes, 15);
+  const AccountsConfig c = parse_config(R"(
+[accounts]
+password_min_length = 16
+password_require_upper = false
+session_idle_minutes = 60
+session_lifetime_hours = 8
+lockout_failures = 10
+lockout_minutes = 60
+)",
+                                        "good.toml")
+                               .accounts;
+  EXPECT_EQ(c.password_min_length, 16);
+  EXPECT_FALSE(c.password_require_upper);
+  EXPECT_TRUE(c.password_require_lower);
+  EXPECT_EQ(c.session_idle_minutes, 60);
+  EXPECT_EQ(c.session_lifetime_hours, 8);
+  EXPECT_EQ(c.lockout_failures, 10);
+  EXPECT_EQ(c.lockout_minutes, 60);
+  // Each range, at both ends.
+  const std::vector<std::tuple<std::string, int, int>> ranges = {
+      {"password_min_length", 8, 128}, {"session_idle_minutes", 5, 720}, {"session_lifetime_hours", 1, 168},
+      {"lockout_failures", 3, 50},     {"lockout_minutes", 1, 1440}};
+  for (const auto& [key, lo, hi] : ranges) {
+    const std::string range = "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+    EXPECT_EQ(error_of("[accounts]\n" + key + " = " + std::to_string(lo) + "\n"), "") << key;
+    EXPECT_EQ(error_of("[accounts]\n" + key + " = " + std::to_string(hi) + "\n"), "") << key;
+    EXPECT_EQ(error_of("[accounts]\n" + key + " = " + std::to_string(lo - 1) + "\n"),
+              "test.toml: accounts." + key + ": " + range + " (got " + std::to_string(lo - 1) + ")");
+    EXPECT_EQ(error_of("[accounts]\n" + key + " = " + std::to_string(hi + 1) + "\n"),
+              "test.toml: accounts." + key + ": " + range + " (got " + std::to_string(hi + 1) + ")");
+  }
+  EXPECT_EQ(error_of("[accounts]\npassword_require_digit = \"yes\"\n"),
+            "test.toml: accounts.password_require_digit: must be true or false");
+  EXPECT_EQ(error_of("[accounts]\nsession_idle_minutes = 120\nsession_lifetime_hours = 1\n"),
+            "test.toml: accounts.session_idle_minutes: must not exceed accounts.session_lifetime_hours (120 min > 1 h)");
 }
 
 TEST(Config, SyntaxErrorGivesLine) {

@@ -38,7 +38,7 @@ TEST(Migrations, ApplyingTwiceIsANoOp) {
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_migrations")[0].as<int>(), n);
   // The tables of the data model exist.
   for (const char* table : {"children", "consent_events", "face_templates", "people", "devices", "media", "jobs",
-                            "faces", "renditions", "moderation", "audit"}) {
+                            "faces", "renditions", "moderation", "audit", "accounts", "sessions"}) {
     EXPECT_TRUE(tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", std::string(table))[0].as<bool>()) << table;
   }
 }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/types.hxx>
 
 #include "accounts/session_service.h"
 #include "daemon/connection_pool.h"
@@ -27,9 +28,6 @@ struct Request;
 struct Response;
 }  // namespace httplib
 
-namespace pqxx {
-class connection;
-}
 
 namespace veil {
 
@@ -48,7 +46,7 @@ struct ApiContext {
 struct ApiCall {
   const httplib::Request& request;
   httplib::Response& response;
-  pqxx::connection& db;
+  pqxx::connection_base& db;  // this request's, borrowed from the pool
   TimePoint now;
   std::optional<Session> session;  // set for kSession and kSessionAndCsrf
 

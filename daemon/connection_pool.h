@@ -12,9 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace pqxx {
-class connection;
-}
+#include <pqxx/connection>
 
 namespace veil {
 

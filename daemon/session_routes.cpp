@@ -1,4 +1,6 @@
 // Logging in and out over HTTP, and the login history.
+#include <limits>
+
 #include <httplib.h>
 #include <pqxx/pqxx>
 

@@ -83,7 +83,8 @@ void add_media_routes(httplib::Server& server, ApiContext& context, MediaRouteDe
 
   add_route(server, context, "GET", "/api/moderation", Access::kSession, [&m](ApiCall& c) {
     const Page page =
-        m.list(c.db, c.account(), param(c, "state", "pending"), c.int_param("limit", 50, 1, 200), param(c, "after"), c.now);
+        m.list(c.db, c.account(), param(c, "state", "pending"), c.int_param("limit", 50, 1, 200),
+               param(c, "after"), c.now);
     c.json(200, page_json(page, false));
   });
   add_route(server, context, "GET", "/api/media", Access::kSession, [&m](ApiCall& c) {

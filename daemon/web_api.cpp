@@ -62,7 +62,8 @@ void WebApi::install(httplib::Server& server) {
                               {"Referrer-Policy", "no-referrer"},
                               {"X-Frame-Options", "DENY"}});
   server.set_payload_max_length(static_cast<std::size_t>(m.settings.config.http.max_body_bytes));
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  using ErrorHandler = httplib::Server::HandlerWithResponse;
+  server.set_error_handler(ErrorHandler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // the route answered already
     const std::string message = res.status == 404   ? "not found"
                                 : res.status == 413 ? "request body too large"
@@ -71,7 +72,7 @@ void WebApi::install(httplib::Server& server) {
     if (req.path.rfind("/api/", 0) == 0) res.set_content(error_body(message), "application/json");
     else res.set_content(message + "\n", "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
-  });
+  }));
 
   add_session_routes(server, m.context);
   add_media_routes(server, m.context,

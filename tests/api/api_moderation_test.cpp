@@ -76,7 +76,8 @@ TEST_F(ApiTest, StaffSeeOnlyTheirKeyChildrensItemsAndDecideNothing) {
   const auto crop = get(manager, "/api/media/" + kit_item + "/faces/1.jpg");
   ASSERT_EQ(crop->status, 200) << crop->body;
   EXPECT_EQ(crop->get_header_value("Cache-Control"), "no-store");
-  EXPECT_EQ(test::query_int(db_.url(), "SELECT count(*) FROM audit WHERE action = 'face.viewed' AND actor = 'maria'"), 1);
+  EXPECT_EQ(test::query_int(db_.url(), "SELECT count(*) FROM audit WHERE action = 'face.viewed' AND actor = 'maria'"),
+            1);
   EXPECT_EQ(get(manager, "/api/media/" + kit_item + "/faces/99.jpg")->status, 404);
 }
 

@@ -212,7 +212,7 @@ class ModerationService {
   // confident detection, large and sharp enough; else kConflict saying which failed; a face
   // added by hand has no landmarks and is refused), the face's child becomes `child_id` and
   // its decision what the consent policy decides for that child here. The item is rendered
-  // again. Audited face.assigned (and template.added).
+  // again. Audited face.assigned (and template.enrolled).
   ActionResult assign(pqxx::connection_base& db, const Account& who, const std::string& media_id, int n,
                       std::int64_t child_id, TimePoint now);
 

@@ -1,7 +1,5 @@
 // The media and moderation routes: thin translations between HTTP and ModerationService,
 // which holds every rule. After an action the event it names goes out on the PUB socket.
-#include <chrono>
-
 #include <httplib.h>
 
 #include "daemon/api_error.h"
@@ -61,15 +59,7 @@ std::string param(const ApiCall& c, const char* name, const std::string& fallbac
 }
 
 void publish(EventPublisher* events, const ModerationEvent& e) {
-  if (!events || e.name.empty()) return;
-  const auto at_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-  events->publish(e.name, nlohmann::json{{"event", e.name},
-                                         {"media_id", e.media_id},
-                                         {"state", to_string(e.state)},
-                                         {"at_ms", at_ms}}
-                              .dump());
+  if (events && !e.name.empty()) events->media_event(e.name, e.state, e.media_id, "");
 }
 
 }  // namespace

@@ -277,7 +277,7 @@ function schedulePoll(id, attempt) {
       const item = await api('GET', `/api/media/${id}`);
       if (!state.item || state.item.id !== id) return;
       if (item.state === 'processing') schedulePoll(id, attempt + 1);
-      else { renderItem(item); say(`Painted again: the item is ${item.state}`); }
+      else { renderItem(item); say(`Done: the photo is painted again; the item is ${item.state}`); }
     } catch (err) { complain(err); }
   }, POLL_MS);
 }
@@ -294,8 +294,8 @@ async function act(path, body, done) {
 const faceAct = (verb) => {
   if (!state.face) { say('Select a face first (1…9)'); return; }
   const n = state.face;
-  act(`faces/${n}/${verb}`, undefined, () => `Face ${n} will be ${verb === 'blur' ? 'blurred' : 'shown'}: ` +
-      'the photo is being painted again');
+  act(`faces/${n}/${verb}`, undefined, () => `Face ${n} will be ${verb === 'blur' ? 'blurred' : 'shown'}; ` +
+      'painting the photo again…');
 };
 
 function approve() {
@@ -389,12 +389,12 @@ async function start() {
   $('assign-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const child = Number($('assign-child').value);
-    act(`faces/${state.face}/assign`, { child }, () => `Face ${state.face} assigned; the photo is painted again`);
+    act(`faces/${state.face}/assign`, { child }, () => `Face ${state.face} assigned; painting the photo again…`);
   });
   $('add-face-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const box = ['box-x', 'box-y', 'box-w', 'box-h'].map((k) => Number($(k).value));
-    act('faces', { box }, (item) => `Face ${item.faces.length} added and blurred; the photo is painted again`);
+    act('faces', { box }, (item) => `Face ${item.faces.length} added and blurred; painting the photo again…`);
   });
   window.addEventListener('hashchange', route);
   document.addEventListener('keydown', onKey);

@@ -25,9 +25,10 @@ const browser = await chromium.launch({
   timeout: 60000,
 });
 let failed = false;
+let page = null;
 try {
   const context = await browser.newContext({ viewport: { width: 1180, height: 820 } });  // a landscape tablet
-  const page = await context.newPage();
+  page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
   const problems = [];
   // Script errors count; the browser's own note of a 401 before logging in does not.
@@ -35,12 +36,13 @@ try {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') console.error(`browser console: ${m.text()}`); });
 
   await page.goto(url);
   await page.getByLabel('Name').fill(env('VEIL_USER'));
   await page.getByLabel('Password').fill(env('VEIL_PASSWORD'));
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.locator('#status', { hasText: 'Logged in as' }).waitFor();
+  await page.locator('#who', { hasText: env('VEIL_USER') }).waitFor();
 
   // The queue: the held upload is there, with its reason.
   const card = page.locator(`.card[data-id="${media}"]`);
@@ -71,14 +73,14 @@ try {
   await page.locator('#face-selected', { hasText: `Face ${n}:` }).waitFor();
   await page.keyboard.press('b');
   await page.locator('#review-placeholder', { hasText: 'Painting' }).waitFor();
-  await page.locator('#status', { hasText: 'Painted again' }).waitFor({ timeout: RENDER_MS });
+  await page.locator('#status', { hasText: /^Done: the photo is painted again/ }).waitFor({ timeout: RENDER_MS });
   const blurred = await page.locator(`#overlays button.face >> nth=${n - 1}`).getAttribute('aria-label');
   check(blurred.includes('blurred'), `face ${n} is blurred now: ${blurred}`);
 
   // Unblur the journal owner with the button (u would do the same).
-  await page.getByRole('button', { name: 'Unblur' }).click();
+  await page.getByRole('button', { name: 'Unblur', exact: true }).click();
   await page.locator('#status', { hasText: `Face ${n} will be shown` }).waitFor();
-  await page.locator('#status', { hasText: 'Painted again' }).waitFor({ timeout: RENDER_MS });
+  await page.locator('#status', { hasText: /^Done: the photo is painted again/ }).waitFor({ timeout: RENDER_MS });
   await page.waitForFunction(() => document.getElementById('review').naturalWidth > 0 &&
     document.getElementById('review').complete);
   const shown = await page.locator(`#overlays button.face >> nth=${n - 1}`).getAttribute('aria-label');
@@ -90,8 +92,8 @@ try {
 
   // Approve with a note (a would do the same).
   await page.getByLabel('Note (optional)').fill('Checked with Kit\'s key person');
-  await page.getByRole('button', { name: 'Approve' }).click();
-  await page.locator('#status', { hasText: 'Approved' }).waitFor();
+  await page.getByRole('button', { name: 'Approve', exact: true }).click();
+  await page.locator('#status', { hasText: /^Approved/ }).waitFor();
   const item = await page.evaluate(async (id) => (await fetch(`/api/media/${id}`)).json(), media);
   check(item.state === 'published', `published: ${item.state}`);
   check(item.moderation.decided_by === env('VEIL_USER'), 'decided by the manager');
@@ -109,6 +111,12 @@ try {
 } catch (err) {
   failed = true;
   console.error(err);
+  if (page) {
+    const shot = `${shots}/failure.png`;
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+    console.error(`screenshot of the failure: ${shot}`);
+    console.error(`page text:\n${await page.locator('body').innerText().catch(() => '?')}`);
+  }
 } finally {
   await browser.close();
 }

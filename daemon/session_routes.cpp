@@ -43,7 +43,7 @@ void log_in(ApiContext& context, ApiCall& call) {
     }
   }
   const auto& started = std::get<NewSession>(result);
-  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(started.session.expires_at - call.now).count();
+  const auto max_age = std::chrono::round<std::chrono::seconds>(started.session.expires_at - call.now).count();
   call.response.set_header("Set-Cookie", session_set_cookie(started.token, max_age, context.secure_cookies));
   call.json(200, {{"account", account_json(started.session.account)},
                   {"csrf", started.csrf},

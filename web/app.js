@@ -146,13 +146,18 @@ function renderCounts(page) {
   group('By age', page.counts.by_age, (k) => ages[k] || words(k));
 }
 
+const LOGIN_ACTIONS = {
+  'login.succeeded': 'logged in', 'login.failed': 'login refused',
+  'account.locked': 'account locked', 'session.logged_out': 'logged out',
+};
+
 async function loadLogins() {
   showView('logins');
   const data = await api('GET', '/api/logins?limit=200');
   const body = $('logins-body');
   body.replaceChildren();
   for (const e of data.logins) {
-    const what = words(e.action) + (e.reason ? ` (${words(e.reason)})` : '');
+    const what = (LOGIN_ACTIONS[e.action] || words(e.action)) + (e.reason ? ` (${words(e.reason)})` : '');
     body.append(el('tr', {}, el('td', { text: new Date(e.at).toLocaleString() }), el('td', { text: e.name }),
                    el('td', { text: what }), el('td', { text: e.client })));
   }
@@ -187,7 +192,8 @@ function renderItem(item) {
   const up = item.uploader ? `from ${item.uploader.name} (${item.uploader.role})` : '';
   const mod = item.moderation && item.moderation.decided_by
     ? ` Decided ${item.moderation.state} by ${item.moderation.decided_by}.` : '';
-  $('item-summary').textContent = `Held for: ${item.reasons.map(words).join(', ') || 'nothing'}. ` +
+  const why = item.reasons.map(words).join(', ') || 'none';
+  $('item-summary').textContent = `${item.state === 'held' ? 'Held for' : 'Reasons'}: ${why}. ` +
     `Received ${ago(item.received_at)} ${up}.${mod}`;
   const i = state.list.indexOf(item.id);
   $('item-prev').disabled = i <= 0;
@@ -300,14 +306,17 @@ const faceAct = (verb) => {
 
 function approve() {
   if (!state.item || $('approve').hidden || $('approve').disabled) return;
-  act('approve', { note: $('note').value }, () => 'Approved: the item is published');
+  act('approve', { note: $('note').value }, () => { $('note').value = ''; return 'Approved: the item is published'; });
 }
 
 function reject() {
   if (!state.item || $('reject').hidden || $('reject').disabled) return;
   const verb = state.item.state === 'published' ? 'Withdraw' : 'Reject';
   if (!window.confirm(`${verb} this item? Its published files are deleted.`)) return;
-  act('reject', { note: $('note').value }, () => `${verb === 'Withdraw' ? 'Withdrawn' : 'Rejected'}: files deleted`);
+  act('reject', { note: $('note').value }, () => {
+    $('note').value = '';
+    return `${verb === 'Withdraw' ? 'Withdrawn' : 'Rejected'}: files deleted`;
+  });
 }
 
 function step(delta) {

@@ -106,6 +106,25 @@ try {
   await page.screenshot({ path: publishedShot, fullPage: true });
   console.log(`screenshot: ${publishedShot}`);
 
+  // The login history (managers), and the shortcuts' help from the keyboard.
+  await page.getByRole('link', { name: 'Login history' }).click();
+  await page.locator('#logins-body tr', { hasText: 'logged in' }).first().waitFor();
+  await page.keyboard.press('?');
+  check(await page.locator('#help').evaluate((d) => d.open), 'the help opens with ?');
+  await page.keyboard.press('Escape');
+  const loginsShot = `${shots}/logins.png`;
+  await page.screenshot({ path: loginsShot, fullPage: true });
+  console.log(`screenshot: ${loginsShot}`);
+
+  // A tablet held upright: one column.
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.goto(`${url}#/item/${media}`);
+  await page.waitForFunction(() => document.getElementById('review').naturalWidth > 0 &&
+    document.getElementById('review').complete);
+  const portraitShot = `${shots}/item-tablet-portrait.png`;
+  await page.screenshot({ path: portraitShot, fullPage: true });
+  console.log(`screenshot: ${portraitShot}`);
+
   check(problems.length === 0, `no script errors: ${problems.join('; ')}`);
   console.log('moderation page: logged in, unblurred the journal owner, approved: published');
 } catch (err) {

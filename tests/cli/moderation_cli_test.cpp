@@ -44,7 +44,7 @@ class ModerationCli : public ::testing::Test {
                         tmp_.path() + "/out");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     const auto out = nlohmann::json::parse(r.out);
-    EXPECT_EQ(out["state"], "held") << r.out;
+    EXPECT_EQ(out["outcome"], "held") << r.out;
     // Accounts as `veil accounts add` makes them (the hash is not used here).
     sql("INSERT INTO accounts (name, role, password_hash) VALUES ('Ada', 'manager', 'x'), ('Sam', 'senior', 'x')");
     sql("INSERT INTO accounts (name, role, person_id, password_hash) SELECT 'patel', 'staff', id, 'x' FROM people");

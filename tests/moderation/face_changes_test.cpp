@@ -141,6 +141,24 @@ TEST_F(FaceChangesTest, AssignAddsATemplateAndTheConsentRuleDecidesTheFace) {
   EXPECT_EQ(refusal_code([&] { service_->assign(*conn_, ada_, id, n, 999999, now()); }), Code::kNotFound);
 }
 
+TEST_F(FaceChangesTest, TheCliBlursAFaceAsAnAccountAndTheWorkerPaintsIt) {
+  const std::string photo = group_photo();
+  const std::string id = upload(photo, "parent");
+  ASSERT_EQ(run_jobs(), 1);
+  const Item before = service_->show(*conn_, ada_, id);
+  const ItemFace* kit = face_of(before, kit_);
+  ASSERT_NE(kit, nullptr);
+  const auto box = kit->box;
+  const auto r = test::run_command(test::binary_dir() + "/cli/veil --database-url '" + db_.url() + "' --data-dir " +
+                                   data_ + " moderation blur " + id + " " + std::to_string(kit->n) + " --as Sam");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["state"], "processing");
+  const Item after = rendered(id);
+  EXPECT_EQ(after.state, "held");
+  EXPECT_GT(box_difference(display_path(after), photo, box), 20);
+  EXPECT_EQ(scalar("SELECT actor || ' ' || action FROM audit WHERE action = 'face.blurred'"), "Sam face.blurred");
+}
+
 TEST_F(FaceChangesTest, FaceChangesOnVideosAreRefused) {
   pqxx::work tx(*conn_);
   const std::string id =

@@ -2,6 +2,8 @@
 // logout, error answers and headers, the page, and the login history.
 #include <gtest/gtest.h>
 
+#include "daemon/api_session.h"
+#include "daemon/static_files.h"
 #include "tests/api/api_fixture.h"
 
 namespace veil {
@@ -9,6 +11,33 @@ namespace {
 
 using test::ApiTest;
 using test::Login;
+
+TEST(ApiSession, TheSessionCookieIsFoundAmongOthersByItsExactName) {
+  httplib::Request r;
+  EXPECT_EQ(session_cookie_value(r), "");
+  r.headers.emplace("Cookie", "veil_session_old=1; theme=dark");
+  EXPECT_EQ(session_cookie_value(r), "") << "a longer name is another cookie";
+  r.headers.emplace("Cookie", "a=b;veil_session=TOKEN-1 ; c=d");
+  EXPECT_EQ(session_cookie_value(r), "TOKEN-1");
+  EXPECT_EQ(session_set_cookie("T", 60, true), "veil_session=T; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=60");
+  EXPECT_EQ(session_clear_cookie(false), "veil_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+TEST(StaticFiles, OnlyKnownFilesOfTheDirectoryAndAnIndexIsRequired) {
+  test::TempDir dir;
+  EXPECT_THROW(StaticFiles::load(dir.path()), std::runtime_error) << "no index.html";
+  std::ofstream(dir.path() + "/index.html") << "<!doctype html>";
+  std::ofstream(dir.path() + "/app.js") << "1";
+  std::ofstream(dir.path() + "/secret.key") << "no";
+  std::filesystem::create_directories(dir.path() + "/sub");
+  std::ofstream(dir.path() + "/sub/x.js") << "no";
+  const StaticFiles files = StaticFiles::load(dir.path());
+  EXPECT_EQ(files.size(), 2u);
+  EXPECT_EQ(files.find("app.js")->content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(files.find("secret.key"), nullptr);
+  EXPECT_EQ(files.find("sub/x.js"), nullptr);
+  EXPECT_THROW(StaticFiles::load(dir.path() + "/missing"), std::runtime_error);
+}
 
 TEST_F(ApiTest, LoginSetsAStrictHttpOnlyCookieAndTheSessionNamesTheAccount) {
   start();

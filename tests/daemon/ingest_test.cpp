@@ -329,7 +329,8 @@ TEST_F(IngestTest, WithoutCurveOnlyLocalEndpointsAreAllowed) {
   Config open = base_config();
   open.ingest.curve = false;
   open.ingest.endpoint = "tcp://0.0.0.0:*";
-  VeildService refused(ServiceOptions{open, db_.url(), data_, [] { return std::make_unique<test::FakeRecorder>(); }, {}});
+  VeildService refused(
+      ServiceOptions{open, db_.url(), data_, [] { return std::make_unique<test::FakeRecorder>(); }, {}, std::nullopt, {}});
   EXPECT_THROW(refused.start(), std::runtime_error);
   open.ingest.endpoint = "tcp://127.0.0.1:*";
   auto& service = start(open);

@@ -325,6 +325,46 @@ function step(delta) {
   if (i >= 0 && i < state.list.length) location.hash = `#/item/${state.list[i]}`;
 }
 
+// Drawing a box on the photo (mouse, pen or finger) fills the "add a face" form; the form
+// itself is the keyboard's way.
+function enableDrawing() {
+  const overlays = $('overlays');
+  let start = null, ghost = null;
+  const toPhoto = (e) => {
+    const r = overlays.getBoundingClientRect();
+    const fx = Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
+    const fy = Math.min(1, Math.max(0, (e.clientY - r.top) / r.height));
+    return { fx, fy };
+  };
+  overlays.addEventListener('pointerdown', (e) => {
+    if (e.target !== overlays || !state.item || !canDecide() || !state.item.width) return;
+    start = toPhoto(e);
+    ghost = el('div', { class: 'ghost', 'aria-hidden': 'true' });
+    overlays.append(ghost);
+    overlays.setPointerCapture(e.pointerId);
+  });
+  overlays.addEventListener('pointermove', (e) => {
+    if (!start) return;
+    const p = toPhoto(e);
+    ghost.style.left = `${100 * Math.min(start.fx, p.fx)}%`;
+    ghost.style.top = `${100 * Math.min(start.fy, p.fy)}%`;
+    ghost.style.width = `${100 * Math.abs(p.fx - start.fx)}%`;
+    ghost.style.height = `${100 * Math.abs(p.fy - start.fy)}%`;
+  });
+  overlays.addEventListener('pointerup', (e) => {
+    if (!start) return;
+    const p = toPhoto(e), { width, height } = state.item;
+    const box = [Math.min(start.fx, p.fx) * width, Math.min(start.fy, p.fy) * height,
+      Math.abs(p.fx - start.fx) * width, Math.abs(p.fy - start.fy) * height].map(Math.round);
+    start = null;
+    if (box[2] < 8 || box[3] < 8) { ghost.remove(); return; }
+    ['box-x', 'box-y', 'box-w', 'box-h'].forEach((k, i) => { $(k).value = box[i]; });
+    document.querySelector('.add-face').open = true;
+    say('Box drawn: check it and choose "Add face", or draw again');
+    $('box-x').focus();
+  });
+}
+
 // ---- wiring ---------------------------------------------------------------
 
 function typing(target) {
@@ -405,6 +445,7 @@ async function start() {
     const box = ['box-x', 'box-y', 'box-w', 'box-h'].map((k) => Number($(k).value));
     act('faces', { box }, (item) => `Face ${item.faces.length} added and blurred; painting the photo again…`);
   });
+  enableDrawing();
   window.addEventListener('hashchange', route);
   document.addEventListener('keydown', onKey);
 

@@ -90,6 +90,16 @@ try {
   await page.screenshot({ path: itemShot, fullPage: true });
   console.log(`screenshot: ${itemShot}`);
 
+  // Drawing a box on the photo fills the "add a face" form (not sent here).
+  await page.evaluate(() => window.scrollBy(0, document.getElementById('overlays').getBoundingClientRect().top - 10));
+  const stage = await page.locator('#overlays').boundingBox();  // in the viewport now
+  await page.mouse.move(stage.x + stage.width * 0.1, stage.y + stage.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(stage.x + stage.width * 0.3, stage.y + stage.height * 0.65, { steps: 5 });
+  await page.mouse.up();
+  const drawn = await page.locator('#box-w').inputValue();
+  check(Number(drawn) > 0, `a drawn box fills the form: width ${drawn}`);
+
   // Approve with a note (a would do the same).
   await page.getByLabel('Note (optional)').fill('Checked with Kit\'s key person');
   await page.getByRole('button', { name: 'Approve', exact: true }).click();

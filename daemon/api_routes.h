@@ -27,7 +27,7 @@ struct MediaRouteDeps {
 };
 
 // GET /api/moderation, GET /api/media, GET /api/media/{id}, its review.jpg and faces/{n}.jpg,
-// and the POST actions on an item.
+// the POST actions on an item, and GET /api/children (whom a face may be assigned to).
 void add_media_routes(httplib::Server& server, ApiContext& context, MediaRouteDeps deps);
 
 }  // namespace veil

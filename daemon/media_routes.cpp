@@ -1,11 +1,13 @@
 // The media and moderation routes: thin translations between HTTP and ModerationService,
 // which holds every rule. After an action the event it names goes out on the PUB socket.
 #include <httplib.h>
+#include <pqxx/pqxx>
 
 #include "daemon/api_error.h"
 #include "daemon/api_routes.h"
 #include "daemon/event_publisher.h"
 #include "moderation/moderation_service.h"
+#include "storage/children_repository.h"
 
 namespace veil {
 
@@ -88,6 +90,16 @@ void add_media_routes(httplib::Server& server, ApiContext& context, MediaRouteDe
             [&m](ApiCall& c) { c.bytes(m.review_image(c.db, c.account(), c.match(1)), "image/jpeg"); });
   add_route(server, context, "GET", kFace + R"(\.jpg)", Access::kSession, [&m](ApiCall& c) {
     c.bytes(m.face_crop(c.db, c.account(), c.match(1), std::stoi(c.match(2))), "image/jpeg");
+  });
+
+  // The children a face may be assigned to (the page's picker): managers and seniors, who
+  // may assign; staff decide nothing.
+  add_route(server, context, "GET", "/api/children", Access::kSession, [](ApiCall& c) {
+    if (c.account().role == Role::kStaff) throw ApiError(403, "staff accounts do not assign faces");
+    pqxx::read_transaction tx(c.db);
+    nlohmann::json children = nlohmann::json::array();
+    for (const auto& child : list_children(tx, false)) children.push_back({{"id", child.id}, {"name", child.name}});
+    c.json(200, {{"children", children}});
   });
 
   add_route(server, context, "POST", kItem + "/approve", Access::kSessionAndCsrf, [&m, answer](ApiCall& c) {

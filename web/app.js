@@ -82,8 +82,18 @@ function showLogin(message) {
   $('login-name').focus();
 }
 
+// The assign picker: the children of the setting (managers and seniors only).
+async function loadChildren() {
+  if (!canDecide()) return;
+  const data = await api('GET', '/api/children');
+  const select = $('assign-child');
+  select.replaceChildren(el('option', { value: '', text: 'choose a child…' }));
+  for (const c of data.children) select.append(el('option', { value: String(c.id), text: c.name }));
+}
+
 function loggedIn(account) {
   state.account = account;
+  loadChildren().catch(complain);
   $('bar').hidden = false;
   $('who').textContent = `${account.name} (${account.role})`;
   $('nav-logins').hidden = account.role !== 'manager';
@@ -438,6 +448,7 @@ async function start() {
   $('assign-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const child = Number($('assign-child').value);
+    if (!child) { say('Choose the child this face is'); return; }
     act(`faces/${state.face}/assign`, { child }, () => `Face ${state.face} assigned; painting the photo again…`);
   });
   $('add-face-form').addEventListener('submit', (e) => {

@@ -79,6 +79,13 @@ TEST_F(ApiTest, StaffSeeOnlyTheirKeyChildrensItemsAndDecideNothing) {
   EXPECT_EQ(test::query_int(db_.url(), "SELECT count(*) FROM audit WHERE action = 'face.viewed' AND actor = 'maria'"),
             1);
   EXPECT_EQ(get(manager, "/api/media/" + kit_item + "/faces/99.jpg")->status, 404);
+
+  // Whom a face may be assigned to: for those who may assign.
+  EXPECT_EQ(get(staff, "/api/children")->status, 403);
+  const auto children = json_of(get(manager, "/api/children"))["children"];
+  std::set<std::string> names;
+  for (const auto& c : children) names.insert(c["name"]);
+  EXPECT_EQ(names, (std::set<std::string>{"Ada", "Kit", "Rose"}));
 }
 
 TEST_F(ApiTest, UnblurringAChildWithoutConsentIsRefusedWithTheReason) {

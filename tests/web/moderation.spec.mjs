@@ -90,6 +90,10 @@ try {
   await page.screenshot({ path: itemShot, fullPage: true });
   console.log(`screenshot: ${itemShot}`);
 
+  // The assign picker names the children.
+  const options = await page.locator('#assign-child option').allInnerTexts();
+  check(options.includes('Kit') && options.includes('Rose'), `the children to assign to: ${options}`);
+
   // Drawing a box on the photo fills the "add a face" form (not sent here).
   await page.evaluate(() => window.scrollBy(0, document.getElementById('overlays').getBoundingClientRect().top - 10));
   const stage = await page.locator('#overlays').boundingBox();  // in the viewport now

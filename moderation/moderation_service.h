@@ -7,8 +7,8 @@
 // who a session or `--as` names) and commits its own transaction; nothing rides on a
 // caller's transaction. Permissions: managers and seniors read every item and decide; staff
 // read only the items whose journal child has the account's person as key person, and decide
-// nothing (kForbidden). Another item than a staff account may read is kNotFound for it, as if
-// it did not exist. Every decision, face change and unblurred face view is audited, with the
+// nothing (kForbidden). An item a staff account may not read is kNotFound for it, as if it
+// did not exist. Every decision, face change and unblurred face view is audited, with the
 // account's name as actor, in the transaction of the change.
 //
 // Face changes (blur, unblur, add_face, assign) take effect by rendering again: in the
@@ -19,13 +19,15 @@
 // moderation row, else to `published` (unless verification holds it), and the worker
 // publishes `media.updated`. A face decided by a person keeps that decision whenever the
 // item is processed again. Face changes are refused (kConflict) while the item is
-// `processing`, for items that are not `held` or `published`, and for videos ("face changes
-// on videos are not supported yet").
+// `processing`, for items that are not `held` or `published`, for items whose original is
+// not stored (`veil process --journal`), and for videos ("face changes on videos are not
+// supported yet").
 //
 // Errors: ModerationError with a code (the HTTP layer maps kBadRequest/kForbidden/kNotFound/
 // kConflict to 400/403/404/409) and a message the user understands. Database failures throw
 // pqxx exceptions; storage failures (an unreadable original) throw std::runtime_error; in
-// both cases nothing is committed.
+// both cases nothing is committed. A rejected item's rendition files are deleted after the
+// commit (a file that cannot be deleted is logged, not thrown).
 //
 // Thread safety: a ModerationService holds settings and, optionally, an embedder (not
 // thread-safe). Without an embedder every call but assign() may run on any thread, each with

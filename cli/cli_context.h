@@ -59,5 +59,7 @@ void add_enrol_command(CLI::App& app, CliContext& ctx);
 void add_consent_command(CLI::App& app, CliContext& ctx);
 void add_audit_command(CLI::App& app, CliContext& ctx);
 void add_accounts_command(CLI::App& app, CliContext& ctx);
+void add_moderation_command(CLI::App& app, CliContext& ctx);
+void add_media_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace veil

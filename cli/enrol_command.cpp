@@ -16,10 +16,6 @@
 #include "storage/children_repository.h"
 
 namespace veil {
-namespace {
-constexpr float kEnrolmentFaceScore = 0.8f;
-}  // namespace
-
 void add_enrol_command(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("enrol", "Enrol a child's face from reference photos (one face per photo)");
   auto child = std::make_shared<std::string>();

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   veil::add_consent_command(app, ctx);
   veil::add_audit_command(app, ctx);
   veil::add_accounts_command(app, ctx);
+  veil::add_moderation_command(app, ctx);
+  veil::add_media_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

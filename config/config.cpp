@@ -164,6 +164,10 @@ std::map<std::string, Apply> schema(Config& c) {
       {"http.enabled", bool_field(c.http.enabled)},
       {"http.address", string_field(c.http.address)},
       {"http.port", int_field(c.http.port, 0, 65535)},
+      {"http.web_dir", string_field(c.http.web_dir)},
+      {"http.secure_cookies", bool_field(c.http.secure_cookies)},
+      {"http.threads", int_field(c.http.threads, 2, 64)},
+      {"http.max_body_bytes", int_field(c.http.max_body_bytes, 1024, 16LL << 20)},
       {"queue.max_attempts", int_field(c.queue.max_attempts, 1, 100)},
       {"queue.lease_s", int_field(c.queue.lease_s, 1, 3600)},
       {"queue.item_timeout_s", int_field(c.queue.item_timeout_s, 1, 86400)},
@@ -259,8 +263,13 @@ std::string effective_model_dir(const Config& config) {
   return VEIL_DEFAULT_MODEL_DIR;
 }
 
+std::string effective_web_dir(const Config& config) {
+  return config.http.web_dir.empty() ? VEIL_DEFAULT_WEB_DIR : config.http.web_dir;
+}
+
 void resolve_paths(Config& config) {
   config.daemon.data_dir = effective_data_dir(config);
+  config.http.web_dir = effective_web_dir(config);
   if (const char* env = std::getenv("VEIL_MODEL_DIR"); env && *env) config.models.dir = env;
   config.models.dir = effective_model_dir(config);
 }

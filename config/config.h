@@ -109,10 +109,18 @@ struct EventsConfig {
   std::string endpoint = "tcp://127.0.0.1:5561";  // ZeroMQ PUB; empty: no events
 };
 
+// veild's HTTP endpoint: /healthz /readyz /metrics, the moderation API (/api/...) and the
+// moderation web page (/). Plain HTTP on a loopback address; for other machines put a TLS
+// reverse proxy in front (docs/operations.md) and set secure_cookies.
 struct HttpConfig {
   bool enabled = true;
-  std::string address = "127.0.0.1";
+  std::string address = "127.0.0.1";          // the address to bind (an IP address or "localhost")
   int port = 8470;                             // 0: an ephemeral port, logged at start-up
+  std::string web_dir;                         // the page's files; empty: the build's web/ (installed: share/veil/web)
+  bool secure_cookies = false;                 // true behind a TLS proxy: the session cookie gets Secure
+  int threads = 8;                             // request threads (each keeps its own database connection)
+  std::int64_t max_body_bytes = 64 * 1024;     // largest request body; larger: 413
+  bool operator==(const HttpConfig&) const = default;
 };
 
 struct QueueConfig {
@@ -174,7 +182,7 @@ Config parse_config(const std::string& toml_text, const std::string& source_name
 std::string default_data_dir();
 
 // Decides, once, where the process's files are: daemon.data_dir (default_data_dir() when
-// empty) and models.dir ($VEIL_MODEL_DIR over the file's models.dir, else the build's model
+// empty), http.web_dir (effective_web_dir()) and models.dir ($VEIL_MODEL_DIR over the file's models.dir, else the build's model
 // directory). veild and veil call it at start-up, before privileges are dropped; after it
 // the two fields are absolute decisions that nothing re-derives from HOME, the effective
 // user or the environment.
@@ -186,5 +194,9 @@ std::string effective_data_dir(const Config& config);
 // config.models.dir when set, else $VEIL_MODEL_DIR when set, else the build's model directory.
 // After resolve_paths() it is config.models.dir.
 std::string effective_model_dir(const Config& config);
+
+// config.http.web_dir when set, else the web/ directory of the source tree the programs were
+// built from (VEIL_DEFAULT_WEB_DIR). After resolve_paths() it is config.http.web_dir.
+std::string effective_web_dir(const Config& config);
 
 }  // namespace veil

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -41,6 +42,17 @@ int run_daemon(const Config& given, const std::function<Config()>& reload) {
   resolve_paths(config);
   const std::string data_dir = config.daemon.data_dir;
   check_models(config);
+  // The page's files are read now, as whoever started veild: root may read a checkout the
+  // service user cannot.
+  std::optional<StaticFiles> web;
+  if (config.http.enabled) {
+    try {
+      web = StaticFiles::load(config.http.web_dir);
+    } catch (const std::exception& e) {
+      spdlog::warn("http: the moderation page is not served: {}", e.what());
+      web = StaticFiles();
+    }
+  }
 
   if (geteuid() == 0) {
     const ServiceUser user = lookup_service_user(config.daemon.run_as_user);
@@ -62,7 +74,7 @@ int run_daemon(const Config& given, const std::function<Config()>& reload) {
 
   int stuck = 0, exit_code = 0;
   {
-    ServiceOptions options{config, database.url(), data_dir, media_processor_factory(config), {}};
+    ServiceOptions options{config, database.url(), data_dir, media_processor_factory(config), {}, std::move(web), {}};
     options.on_worker_lost = [](const std::string& why) {
       {
         std::lock_guard<std::mutex> lock(fatal_mutex);

@@ -42,7 +42,11 @@ void EventPublisher::publish(const std::string& topic, const std::string& json_b
 
 void EventPublisher::media_event(MediaState state, const std::string& media_id, const std::string& reason,
                                  std::int64_t journal_child) {
-  const std::string topic = protocol::event_for_state(state);
+  media_event(protocol::event_for_state(state), state, media_id, reason, journal_child);
+}
+
+void EventPublisher::media_event(const std::string& topic, MediaState state, const std::string& media_id,
+                                 const std::string& reason, std::int64_t journal_child) {
   const auto at = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();

@@ -1,6 +1,7 @@
 // Events for the journal front end: a ZeroMQ PUB socket. Each message has two frames, the
 // topic ("media.received", "media.published", "media.held", "media.rejected",
-// "media.failed") and a JSON object {"event", "media_id", "state", "reason",
+// "media.failed"; for managers' actions also "media.approved", "media.processing" and
+// "media.updated", ingest/protocol.h) and a JSON object {"event", "media_id", "state", "reason",
 // "journal_child", "at"}. Subscribers filter by topic prefix ("media." for all).
 // The socket is a CURVE server like ingest (same key, same device check) unless CURVE is
 // off. Publishing is thread-safe (workers and ingest publish). PUB drops messages for a
@@ -32,6 +33,9 @@ class EventPublisher {
   void publish(const std::string& topic, const std::string& json_body);
   // media.<state> for a media item.
   void media_event(MediaState state, const std::string& media_id, const std::string& reason,
+                   std::int64_t journal_child = 0);
+  // The same body under another topic (e.g. media.updated, media.approved).
+  void media_event(const std::string& topic, MediaState state, const std::string& media_id, const std::string& reason,
                    std::int64_t journal_child = 0);
   std::uint64_t published() const { return published_; }
 

@@ -1,4 +1,4 @@
-// /healthz, /readyz and /metrics over cpp-httplib.
+// /healthz, /readyz, /metrics and the installed routes over cpp-httplib.
 #include "daemon/http_server.h"
 
 #include <httplib.h>
@@ -20,7 +20,12 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
   auto& s = impl_->server;
-  s.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  const int threads = std::max(1, impl_->handlers.threads);
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  // A browser keeps connections open, each holding a thread while it waits: keep that short.
+  s.set_keep_alive_timeout(2);
+  s.set_read_timeout(10);
+  s.set_write_timeout(10);
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   s.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     const std::string why = impl_->handlers.not_ready_reason();
@@ -30,6 +35,7 @@ void HttpServer::start() {
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(impl_->handlers.metrics(), "text/plain; version=0.0.4");
   });
+  if (impl_->handlers.install_routes) impl_->handlers.install_routes(s);
   if (port_ == 0) {
     port_ = s.bind_to_any_port(address_);
     if (port_ <= 0) throw std::runtime_error("http: cannot bind " + address_);

@@ -1,7 +1,8 @@
-// veild's operations endpoint (cpp-httplib): /healthz (the process answers), /readyz
-// (database reachable, workers and ingest running: 200, else 503 with the reasons) and
-// /metrics (Prometheus text format). Binds 127.0.0.1 by default; port 0 picks an
-// ephemeral port, logged as "http: listening on ADDRESS:PORT".
+// veild's HTTP endpoint (cpp-httplib): /healthz (the process answers), /readyz (database
+// reachable, workers and ingest running: 200, else 503 with the reasons), /metrics
+// (Prometheus text format), and whatever `install_routes` adds (the moderation API and page,
+// web_api.h). Binds 127.0.0.1 by default; port 0 picks an ephemeral port, logged as
+// "http: listening on ADDRESS:PORT". Requests run on `threads` threads.
 #pragma once
 
 #include <functional>
@@ -9,12 +10,19 @@
 #include <string>
 #include <thread>
 
+namespace httplib {
+class Server;
+}
+
 namespace veil {
 
 struct HttpHandlers {
   // Empty string: ready; else what is missing.
   std::function<std::string()> not_ready_reason;
   std::function<std::string()> metrics;
+  // Adds more routes before the server binds; empty: none.
+  std::function<void(httplib::Server&)> install_routes;
+  int threads = 2;
 };
 
 class HttpServer {

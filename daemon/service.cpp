@@ -18,6 +18,7 @@
 #include "daemon/http_server.h"
 #include "daemon/ingest_server.h"
 #include "daemon/metrics.h"
+#include "daemon/web_api.h"
 #include "storage/database.h"
 #include "storage/job_queue.h"
 #include "storage/originals_store.h"
@@ -49,6 +50,7 @@ struct VeildService::Impl {
   std::unique_ptr<EventPublisher> events;
   std::unique_ptr<IngestServer> ingest;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<WebApi> web_api;
   std::unique_ptr<HttpServer> http;
   std::mutex db_mutex;
   std::unique_ptr<pqxx::connection> db;  // for /readyz and /metrics
@@ -126,9 +128,21 @@ void VeildService::start() {
     m.workers->start();
 
     if (c.http.enabled) {
-      m.http = std::make_unique<HttpServer>(c.http.address, c.http.port,
-                                            HttpHandlers{[this] { return not_ready_reason(); },
-                                                         [this] { return metrics_text(); }});
+      WebApiSettings web{m.options.database_url, c, originals, m.master, {}, m.events.get(), m.options.clock};
+      if (m.options.web) {
+        web.web = *m.options.web;
+      } else {
+        try {
+          web.web = StaticFiles::load(effective_web_dir(c));
+        } catch (const std::exception& e) {
+          spdlog::warn("http: the moderation page is not served: {}", e.what());
+        }
+      }
+      m.web_api = std::make_unique<WebApi>(std::move(web));
+      m.http = std::make_unique<HttpServer>(
+          c.http.address, c.http.port,
+          HttpHandlers{[this] { return not_ready_reason(); }, [this] { return metrics_text(); },
+                       [this](httplib::Server& s) { impl_->web_api->install(s); }, c.http.threads});
       m.http->start();
     }
   } catch (...) {
@@ -147,6 +161,8 @@ int VeildService::stop() {
   int stuck = 0;
   if (m.workers) stuck = m.workers->stop();
   if (m.http) m.http->stop();
+  m.http.reset();
+  m.web_api.reset();  // after the server: its routes refer to it
   m.ingest.reset();
   m.events.reset();
   if (m.auth) m.auth->stop();

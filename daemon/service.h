@@ -1,17 +1,20 @@
 // The serving part of veild, started after the database is up and migrated:
 //   master key (<data_dir>/keys/master.key) and CURVE server keys (<data_dir>/curve/) ->
 //   ZAP device check (before any CURVE socket) -> events PUB -> ingest ROUTER ->
-//   worker pool -> HTTP operations endpoint.
+//   worker pool -> HTTP endpoint (operations, the moderation API and page).
 // stop() reverses it: ingest closes first (no new uploads), workers drain, the rest stops.
 // Used by run_daemon() with the real MediaProcessor, and by tests with a fake processor.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
+#include "daemon/static_files.h"
 #include "daemon/worker_pool.h"
+#include "storage/timestamps.h"
 
 namespace veil {
 
@@ -22,6 +25,12 @@ struct ServiceOptions {
   ProcessorFactory processor_factory;
   // Called (from a pool thread) when a worker died and could not be replaced; veild stops.
   std::function<void(const std::string& why)> on_worker_lost;
+  // The moderation page's files, read by run_daemon() before privileges drop; nullopt: read
+  // from config.http.web_dir (effective_web_dir()) at start(), and when that fails the API is
+  // served without the page (logged).
+  std::optional<StaticFiles> web;
+  // The API's clock (session idle and lifetime, decision times); empty: the system clock.
+  std::function<TimePoint()> clock;
 };
 
 class VeildService {

@@ -13,6 +13,7 @@
 #include "daemon/event_publisher.h"
 #include "daemon/metrics.h"
 #include "daemon/worker_state.h"
+#include "ingest/protocol.h"
 #include "storage/media_repository.h"
 
 namespace veil {
@@ -144,7 +145,8 @@ void report_lease_lost(WorkerPool::Shared& sh, const ClaimedJob& job) {
   if (sh.metrics) sh.metrics->count_lease_lost();
 }
 
-// Logs, counts and publishes (media.<state>) the recorded outcome of a job that took `took`.
+// Logs, counts and publishes the recorded outcome of a job that took `took`: media.<state>,
+// or media.updated (with the state) for an item rendered again.
 void publish(WorkerPool::Shared& sh, const ClaimedJob& job, const Recorded& o, Clock::duration took) {
   const double seconds = std::chrono::duration<double>(took).count();
   const MediaOutcome& m = o.media;
@@ -155,7 +157,9 @@ void publish(WorkerPool::Shared& sh, const ClaimedJob& job, const Recorded& o, C
     sh.metrics->add_faces(m.faces, m.blurred);
     sh.metrics->count_outcome(o.state);
   }
-  if (sh.events) sh.events->media_event(o.state, job.media_id, m.reason, m.journal_child_id);
+  if (sh.events)
+    sh.events->media_event(job.kind == "reprocess" ? std::string(protocol::kMediaUpdated) : protocol::event_for_state(o.state),
+                           o.state, job.media_id, m.reason, m.journal_child_id);
 }
 
 }  // namespace
@@ -166,13 +170,14 @@ void run_job(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::conn
   const auto t0 = Clock::now();
   spdlog::debug("worker {}: job {} (media {}, attempt {})", slot.index, job.id, job.media_id, job.attempt);
   std::shared_ptr<void> result;
-  if (auto f = attempt([&] { result = proc.run(conn, job.media_id, load_original(sh, conn, job)); }))
+  if (auto f = attempt([&] { result = proc.run(conn, job.media_id, load_original(sh, conn, job), job.kind); }))
     return fail(sh, conn, job, *f);
   if (discarded_after_time_limit(slot, job)) return;
   const auto recorded = record(sh, proc, conn, job, result);
   if (const auto* f = std::get_if<Failure>(&recorded)) return fail(sh, conn, job, *f);
   const auto& outcome = std::get<Recorded>(recorded);
   if (!outcome.recorded) return report_lease_lost(sh, job);
+  proc.committed(result, sh.settings.renditions_root);
   publish(sh, job, outcome, Clock::now() - t0);
 }
 

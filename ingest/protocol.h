@@ -45,6 +45,12 @@ inline constexpr const char* kMediaPublished = "media.published";
 inline constexpr const char* kMediaHeld = "media.held";
 inline constexpr const char* kMediaRejected = "media.rejected";
 inline constexpr const char* kMediaFailed = "media.failed";
+// A manager's decisions (moderation/): approved (now published), and a face change (the item
+// is `processing` until rendered again); media.rejected as above.
+inline constexpr const char* kMediaApproved = "media.approved";
+inline constexpr const char* kMediaProcessing = "media.processing";
+// An item rendered again after a face change: its state ("held", "published") is in the body.
+inline constexpr const char* kMediaUpdated = "media.updated";
 
 // MediaState::published -> "media.published", ...
 inline std::string event_for_state(MediaState state) { return std::string("media.") + to_string(state); }

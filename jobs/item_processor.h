@@ -1,7 +1,8 @@
 // The seam between the job queue's workers (daemon/worker_pool.h) and what runs one job: a
-// worker hands an item's decrypted original to run(), which may take seconds and writes
-// nothing, then records the result with record() inside the transaction that completes the
-// job. veild uses MediaProcessor behind it (media_processor_factory()); tests use fakes.
+// worker hands an item's decrypted original and the job's kind to run(), which may take
+// seconds and writes nothing, then records the result with record() inside the transaction
+// that completes the job, and calls committed() once that transaction has committed.
+// veild uses MediaProcessor behind it (media_processor_factory()); tests use fakes.
 #pragma once
 
 #include <functional>
@@ -18,14 +19,18 @@ namespace veil {
 class ItemProcessor {
  public:
   virtual ~ItemProcessor() = default;
-  // Runs the pipeline on the original bytes; writes nothing. Throws for failures. The result
-  // is owned by the caller and handed back to record().
+  // Runs the pipeline on the original bytes for a job of `job_kind` ("process": from scratch;
+  // "reprocess": rendered again with the item's stored face decisions); writes nothing.
+  // Throws for failures. The result is owned by the caller and handed back to record().
   virtual std::shared_ptr<void> run(pqxx::connection_base& db, const std::string& media_id,
-                                    const std::string& original) = 0;
+                                    const std::string& original, const std::string& job_kind) = 0;
   // Records `result` inside `tx` (idempotently: replaces an earlier result); returns the
   // media's final state.
   virtual MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
                              const std::string& renditions_root) = 0;
+  // After the transaction of record() committed: removes what the recorded result replaced
+  // (earlier rendition files). Never throws.
+  virtual void committed(const std::shared_ptr<void>& result, const std::string& renditions_root) {}
 };
 using ProcessorFactory = std::function<std::unique_ptr<ItemProcessor>()>;
 

@@ -9,12 +9,15 @@ class MediaItemProcessor : public ItemProcessor {
  public:
   explicit MediaItemProcessor(const Config& config) : processor_(config) {}
   std::shared_ptr<void> run(pqxx::connection_base& db, const std::string& media_id,
-                            const std::string& original) override {
-    return processor_.run(db, media_id, original);
+                            const std::string& original, const std::string& job_kind) override {
+    return processor_.run(db, media_id, original, job_kind);
   }
   MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
                      const std::string& renditions_root) override {
     return processor_.record(tx, *std::static_pointer_cast<ProcessedMedia>(result), renditions_root);
+  }
+  void committed(const std::shared_ptr<void>& result, const std::string& renditions_root) override {
+    processor_.committed(*std::static_pointer_cast<ProcessedMedia>(result), renditions_root);
   }
 
  private:

@@ -14,6 +14,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "jobs/stored_decisions.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "models/model_file.h"
@@ -26,6 +27,7 @@
 #include "storage/children_repository.h"
 #include "storage/durable_file.h"
 #include "storage/media_repository.h"
+#include "storage/media_view.h"
 #include "storage/moderation_queue.h"
 
 namespace veil {
@@ -35,6 +37,7 @@ struct FaceRecord {
   int frame_or_track = 0;
   DetectedFace face;
   FaceJudgement judgement;
+  PersonDecision person;  // kept when the item is rendered again
 };
 
 struct ProcessedMedia {
@@ -45,6 +48,10 @@ struct ProcessedMedia {
   nlohmann::json video = nullptr;       // videos: video_result_json()
   std::vector<FaceRecord> faces;        // what record() stores in `faces`
   std::vector<Rendition> renditions;    // what record() stores in `renditions`
+  int width = 0, height = 0;            // as uploaded
+  bool rerendered = false;              // rendered with the stored decisions
+  std::string previous_reason;          // media.reason before (rerendered items)
+  mutable int recorded_version = 0;     // set by record(), for committed()
 };
 
 const Outcome& processed_outcome(const ProcessedMedia& r) { return r.outcome; }
@@ -71,7 +78,7 @@ MediaProcessor::MediaProcessor(const Config& config) : impl_(std::make_unique<Im
 MediaProcessor::~MediaProcessor() = default;
 
 std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, const std::string& media_id,
-                                                    const std::string& original_bytes) {
+                                                    const std::string& original_bytes, const std::string& job_kind) {
   auto result = std::make_shared<ProcessedMedia>();
   result->media_id = media_id;
   ConsentMap consents;
@@ -84,6 +91,19 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
     params.journal_child_id = media->journal_child_id;
     params.uploader_role = parse_uploader_role(media->uploader_role).value_or(UploaderRole::parent);
     kind = media->kind;
+    if (kind == "photo") {
+      const auto stored = media_faces(tx, media_id);
+      if (job_kind == "reprocess" || has_person_decisions(stored)) {
+        result->rerendered = true;
+        result->previous_reason = media->reason;
+        result->enrolment_version = media->enrolment_version;
+        std::vector<PersonDecision> people;
+        std::vector<PhotoFace> decided = decided_faces(stored, people);
+        tx.commit();
+        render_again(*result, original_bytes, std::move(decided), people);
+        return result;
+      }
+    }
     // Templates are held in memory and reloaded only when enrolment changed.
     const std::int64_t version = enrolment_version(tx);
     if (version != impl_->loaded_version) {
@@ -109,11 +129,30 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
   } else {
     result->photo = impl_->pipeline.process(original_bytes, judge);
     result->outcome = result->photo.outcome;
-    for (const auto& pf : result->photo.faces) result->faces.push_back({0, pf.face, pf.judgement});
+    for (const auto& pf : result->photo.faces) result->faces.push_back({0, pf.face, pf.judgement, PersonDecision{}});
     result->renditions = result->photo.renditions;
+    result->width = result->photo.width;
+    result->height = result->photo.height;
   }
   result->outcome.add(judge.outcome(false));  // the item-level rules (parent uploads)
   return result;
+}
+
+void MediaProcessor::render_again(ProcessedMedia& result, const std::string& original_bytes,
+                                  std::vector<PhotoFace> decided, const std::vector<PersonDecision>& people) {
+  try {
+    result.photo = impl_->pipeline.render(decode_image(original_bytes, decode_limits(impl_->config)), std::move(decided));
+  } catch (const DecodeError& e) {
+    result.photo = PhotoPipeline::rejected(e);
+  }
+  result.outcome = result.photo.outcome;
+  for (std::size_t i = 0; i < result.photo.faces.size(); ++i) {
+    const auto& pf = result.photo.faces[i];
+    result.faces.push_back({0, pf.face, pf.judgement, i < people.size() ? people[i] : PersonDecision{}});
+  }
+  result.renditions = result.photo.renditions;
+  result.width = result.photo.width;
+  result.height = result.photo.height;
 }
 
 void MediaProcessor::run_video(ProcessedMedia& result, const std::string& original_bytes, FaceJudge& judge) {
@@ -139,11 +178,13 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
         process_video(input, output, impl_->detector, &impl_->embedder, judge, video_options(impl_->config));
     result.video = video_result_json(v);
     result.outcome = v.outcome;
+    result.width = v.width;
+    result.height = v.height;
     for (const auto& t : v.tracks) {
       DetectedFace f;
       f.box = t.best_box;
       f.score = 1.0f;
-      result.faces.push_back({t.id, f, t.judgement});
+      result.faces.push_back({t.id, f, t.judgement, PersonDecision{}});
     }
     std::ifstream in(output, std::ios::binary);
     std::stringstream bytes;
@@ -174,10 +215,31 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
   }
 }
 
+namespace {
+
+// The state of an item rendered again: the one it returns to (held with its reasons when it
+// has a pending moderation row, else published), held further by what rendering found
+// (verification_failed, processing_error), or rejected when the original no longer decodes.
+Outcome outcome_rendered_again(pqxx::transaction_base& tx, const ProcessedMedia& r) {
+  Outcome o = r.outcome;
+  if (o.state == MediaState::rejected || !has_pending_moderation(tx, r.media_id)) return o;
+  std::string rest = r.previous_reason;
+  while (!rest.empty()) {
+    const auto cut = rest.find("; ");
+    o.hold(rest.substr(0, cut));
+    rest = cut == std::string::npos ? "" : rest.substr(cut + 2);
+  }
+  o.state = MediaState::held;
+  return o;
+}
+
+}  // namespace
+
 MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMedia& r,
                                    const std::string& renditions_root) {
   // Replace any earlier result: a retried job never duplicates faces or renditions.
   const int version = next_rendition_version(tx, r.media_id);
+  r.recorded_version = version;
   delete_media_results(tx, r.media_id);
 
   const std::string dir = renditions_root + "/" + r.media_id + "/v" + std::to_string(version);
@@ -205,21 +267,31 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
                         j.similarity,
                         to_string(j.decision),
                         j.reason,
-                        j.consent_event_id});
+                        j.consent_event_id,
+                        fr.person.has_landmarks,
+                        fr.person.decided_by,
+                        fr.person.decided_at,
+                        fr.person.manual});
     blurred += j.decision == Decision::blur;
     decisions.push_back({{"decision", to_string(j.decision)},
                          {"reason", j.reason},
                          {"child_id", j.matched_child_id},
                          {"similarity", j.similarity},
-                         {"consent_event_id", j.consent_event_id}});
+                         {"consent_event_id", j.consent_event_id},
+                         {"decided_by", fr.person.decided_by}});
   }
 
-  const MediaState state = r.outcome.state;
-  const std::string reason = r.outcome.reason();
+  const Outcome outcome = r.rerendered ? outcome_rendered_again(tx, r) : r.outcome;
+  const MediaState state = outcome.state;
+  // A published item rendered again keeps the reasons it was published with (an approval).
+  const std::string reason =
+      r.rerendered && state == MediaState::published ? r.previous_reason : outcome.reason();
+  set_media_size(tx, r.media_id, r.width, r.height);
   set_media_state(tx, r.media_id, to_string(state), reason, r.enrolment_version);
   if (state == MediaState::held) enqueue_for_moderation(tx, r.media_id, reason);
   append_audit(tx, AuditEntry{"veild", "media.processed", r.media_id, 0,
-                              nlohmann::json{{"state", to_string(state)},
+                              nlohmann::json{{"job", r.rerendered ? "reprocess" : "process"},
+                                             {"state", to_string(state)},
                                              {"reason", reason},
                                              {"faces", r.faces.size()},
                                              {"blurred", blurred},
@@ -228,6 +300,22 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
                                              {"decisions", decisions}}
                                   .dump()});
   return state;
+}
+
+void MediaProcessor::committed(const ProcessedMedia& r, const std::string& renditions_root) {
+  if (r.recorded_version <= 0) return;
+  const std::filesystem::path dir = std::filesystem::path(renditions_root) / r.media_id;
+  const std::string keep = "v" + std::to_string(r.recorded_version);
+  std::error_code ec;
+  std::vector<std::filesystem::path> old;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() > 1 && name[0] == 'v' && name != keep) old.push_back(it->path());
+  }
+  for (const auto& p : old) {
+    std::filesystem::remove_all(p, ec);
+    if (ec) spdlog::warn("media {}: earlier renditions {} not removed: {}", r.media_id, p.string(), ec.message());
+  }
 }
 
 }  // namespace veil

@@ -4,11 +4,19 @@
 // run() reads the media row, the current enrolment (templates, refreshed in memory only
 // when enrolment changed) and the current consents, then runs the photo (or video)
 // pipeline with the consent policy. It writes nothing to the database: it may take seconds.
+// A photo is rendered again with its stored face decisions instead (PhotoPipeline::render:
+// no detection or judging; verification still runs) for a `reprocess` job, and whenever a
+// person has decided one of its faces: a face decided by a person keeps that decision
+// whenever the item is processed again. Such an item returns to the state it had: `held`
+// when it has a pending moderation row (with its reasons), else `published`; unless
+// verification holds it ("verification_failed", queued for moderation).
 // record() then writes the whole result inside the caller's transaction, replacing any
 // earlier result for the same media (idempotent: a retried job replaces, never duplicates,
 // faces and renditions): faces with decisions and the consent events used, renditions
-// (files written under renditions_root/<media_id>/ before the transaction commits),
-// the media state, a moderation row when held, and audit entries.
+// (files written under renditions_root/<media_id>/v<version>/ before the transaction commits,
+// a new version each time), the face rows with who decided them by hand, the media state and
+// size, a moderation row when held, and audit entries. committed() removes the files of
+// earlier versions once that transaction has committed.
 //
 // One MediaProcessor per worker thread (the detector and embedder are not thread-safe).
 #pragma once
@@ -29,6 +37,8 @@ namespace veil {
 struct ProcessedMedia;  // opaque result of run(), consumed by record()
 class FaceJudge;
 struct PhotoResult;
+struct PhotoFace;
+struct PersonDecision;
 
 class MediaProcessor {
  public:
@@ -40,15 +50,22 @@ class MediaProcessor {
   // Runs the pipeline on the original bytes of media `media_id` (a row in `media`).
   // Never throws for bad media: an undecodable file is rejected, a pipeline failure is held
   // with the reason "processing_error: ...". Throws for database errors.
+  // `job_kind`: "process" or "reprocess" (see above).
   std::shared_ptr<ProcessedMedia> run(pqxx::connection_base& db, const std::string& media_id,
-                                      const std::string& original_bytes);
+                                      const std::string& original_bytes, const std::string& job_kind = "process");
 
   // Writes `result` in `tx` (see above); returns the final media state (published, held or
   // rejected).
   MediaState record(pqxx::transaction_base& tx, const ProcessedMedia& result, const std::string& renditions_root);
 
+  // After record()'s transaction committed: removes renditions_root/<media_id>/v<N>/ of every
+  // version but the one recorded. Never throws (a file left behind is logged).
+  void committed(const ProcessedMedia& result, const std::string& renditions_root);
+
  private:
   void run_video(ProcessedMedia& result, const std::string& original_bytes, FaceJudge& judge);
+  void render_again(ProcessedMedia& result, const std::string& original_bytes, std::vector<PhotoFace> decided,
+                    const std::vector<PersonDecision>& people);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -28,6 +28,13 @@ inline constexpr const char* verification = "verification";                    /
 inline constexpr const char* verification_residual = "verification_residual";  // the same, on painted pixels
 inline constexpr const char* found_after_redaction = "found_after_redaction";  // video: found by the re-check
 
+// Per face, decided by a manager or senior (moderation/): kept by a person's unblur,
+// painted by a person's blur, a box a person added (always blur). A face assigned to a child
+// by a person gets the consent rule's reason for that child.
+inline constexpr const char* unblurred_by_person = "unblurred_by_person";
+inline constexpr const char* blurred_by_person = "blurred_by_person";
+inline constexpr const char* added_by_person = "added_by_person";
+
 // Per face, by the offline judges of `veil process --keep-all|--blur-all` (never by veild).
 inline constexpr const char* keep_all = "keep_all";
 inline constexpr const char* blur_all = "blur_all";

@@ -19,8 +19,9 @@ std::string claim_token(const std::string& owner) {
   return owner + ":" + hex;
 }
 
-// The media of a job that ended failed: failed with its reason, unless already final
-// (a reprocess of a published item that fails leaves the published result in place).
+// The media of a job that ended failed: failed with its reason, unless already final. An
+// item being rendered again after a face change is `processing` too and fails as well: its
+// earlier renditions no longer match the decisions a person made.
 void fail_media(pqxx::transaction_base& tx, const std::string& media_id, std::int64_t job_id,
                 const std::string& reason) {
   tx.exec_params(

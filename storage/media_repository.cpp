@@ -125,10 +125,13 @@ std::optional<MediaOriginal> media_original(pqxx::transaction_base& tx, const st
 }
 
 std::optional<MediaToProcess> media_to_process(pqxx::transaction_base& tx, const std::string& media_id) {
-  const auto r = tx.exec_params("SELECT coalesce(journal_child_id, 0), uploader_role, kind FROM media WHERE id = $1",
-                                media_id);
+  const auto r = tx.exec_params(
+      "SELECT coalesce(journal_child_id, 0), uploader_role, kind, coalesce(reason, ''), coalesce(enrolment_version, 0) "
+      "FROM media WHERE id = $1",
+      media_id);
   if (r.empty()) return std::nullopt;
-  return MediaToProcess{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::string>()};
+  return MediaToProcess{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
+                        r[0][3].as<std::string>(), r[0][4].as<std::int64_t>()};
 }
 
 int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_id) {
@@ -151,10 +154,13 @@ void insert_rendition(pqxx::transaction_base& tx, const std::string& media_id, c
 void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const NewFace& f) {
   tx.exec_params0(
       "INSERT INTO faces (media_id, frame_or_track, bbox, landmarks, det_score, matched_child_id, similarity, "
-      "decision, decision_reason, consent_event_id) VALUES ($1, $10, $2::real[], $3::real[], $4, NULLIF($5, 0), $6, "
-      "$7, $8, NULLIF($9, 0))",
+      "decision, decision_reason, consent_event_id, decided_by, decided_at, manual) VALUES ($1, $10, $2::real[], "
+      "CASE WHEN $11 THEN $3::real[] END, $4, NULLIF($5, 0), $6, $7, $8, NULLIF($9, 0), NULLIF($12, 0), "
+      "CASE WHEN $12 <> 0 THEN " +
+          timestamptz_param(13) + " END, $14)",
       media_id, real_array(f.bbox), real_array(f.landmarks), f.det_score, f.matched_child_id, f.similarity,
-      f.decision, f.decision_reason, f.consent_event_id, f.frame_or_track);
+      f.decision, f.decision_reason, f.consent_event_id, f.frame_or_track, f.has_landmarks, f.decided_by,
+      f.decided_at ? unix_micros(*f.decided_at) : 0, f.manual);
 }
 
 void set_media_state(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state,
@@ -162,6 +168,26 @@ void set_media_state(pqxx::transaction_base& tx, const std::string& media_id, co
   tx.exec_params0("UPDATE media SET state = $2, reason = NULLIF($3, ''), enrolment_version = $4, updated_at = now() "
                   "WHERE id = $1",
                   media_id, state, reason, enrolment_version);
+}
+
+bool lock_media_row(pqxx::transaction_base& tx, const std::string& media_id) {
+  return !tx.exec_params("SELECT 1 FROM media WHERE id = $1 FOR UPDATE", media_id).empty();
+}
+
+void move_media(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state) {
+  tx.exec_params0("UPDATE media SET state = $2, updated_at = now() WHERE id = $1", media_id, state);
+}
+
+void set_media_size(pqxx::transaction_base& tx, const std::string& media_id, int width, int height) {
+  tx.exec_params0("UPDATE media SET width = NULLIF($2, 0), height = NULLIF($3, 0) WHERE id = $1", media_id, width,
+                  height);
+}
+
+std::vector<std::string> delete_renditions(pqxx::transaction_base& tx, const std::string& media_id) {
+  std::vector<std::string> paths;
+  for (const auto& r : tx.exec_params("DELETE FROM renditions WHERE media_id = $1 RETURNING path", media_id))
+    paths.push_back(r[0].as<std::string>());
+  return paths;
 }
 
 std::vector<RenditionRow> list_renditions(pqxx::transaction_base& tx, const std::string& media_id) {

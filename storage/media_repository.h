@@ -13,6 +13,7 @@
 #include <pqxx/types.hxx>
 
 #include "storage/originals_store.h"
+#include "storage/timestamps.h"
 
 namespace veil {
 
@@ -84,6 +85,8 @@ struct MediaToProcess {
   std::int64_t journal_child_id = 0;  // 0: none
   std::string uploader_role;          // staff | parent
   std::string kind;                   // photo | video
+  std::string reason;                 // media.reason, "" when none
+  std::int64_t enrolment_version = 0; // of the recorded result; 0: none yet
 };
 // What the consent policy and the pipeline need to know of the media, or nullopt when there
 // is no such media row.
@@ -120,6 +123,10 @@ struct NewFace {
   std::string decision;                   // keep | blur
   std::string decision_reason;
   std::int64_t consent_event_id = 0;      // 0: none (stored as NULL)
+  bool has_landmarks = true;              // false: landmarks stored as NULL (a box added by hand)
+  std::int64_t decided_by = 0;            // accounts.id of the person who decided it; 0: the policy
+  std::optional<TimePoint> decided_at;    // set exactly when decided_by is
+  bool manual = false;                    // a box added by hand
 };
 // Inserts one faces row of the media.
 void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const NewFace& face);
@@ -127,6 +134,20 @@ void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const 
 // Sets the media's state, reason (NULL when empty), enrolment version and updated_at.
 void set_media_state(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state,
                      const std::string& reason, std::int64_t enrolment_version);
+
+// Locks the media row until the transaction ends (decisions on one item one after another);
+// false when there is no such row.
+bool lock_media_row(pqxx::transaction_base& tx, const std::string& media_id);
+
+// Sets the media's state and updated_at, keeping its reason.
+void move_media(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state);
+
+// Records the size of the photo (or video) as uploaded.
+void set_media_size(pqxx::transaction_base& tx, const std::string& media_id, int width, int height);
+
+// Deletes the media's renditions rows; returns their files' paths (the caller deletes the
+// files once the transaction has committed).
+std::vector<std::string> delete_renditions(pqxx::transaction_base& tx, const std::string& media_id);
 
 struct RenditionRow {
   std::string kind;

@@ -286,51 +286,8 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
       result.faces.push_back(std::move(pf));
     }
     stage("embed+judge");
-    for (auto& pf : result.faces) {
-      if (pf.judgement.decision != Decision::blur) continue;
-      pf.painted_region = redact_face(image.bgr, pf.face.box, options_.redact);
-      pf.painted = true;
-    }
-    stage("redact");
-
-    // The display-size image, made once from the redacted full-resolution pixels: the
-    // verification's whole-image pass looks at it, and the renditions are made from it.
-    cv::Mat display = fit_in_box(image.bgr, options_.renditions.display_long_edge);
-    stage("reduce");
-
-    bool leak = false;
-    if (verifier_) {
-      for (const auto& again : verifier_->unexplained(image.bgr, display, result.faces, options_.redact)) {
-        // A face visible where the policy said blur, or one the first pass missed: paint it
-        // (it may not appear) and hold the item for a person to look at.
-        leak = true;
-        PhotoFace extra;
-        extra.face = again;
-        extra.found_in_verification = true;
-        extra.judgement.decision = Decision::blur;
-        extra.judgement.reason = reason::verification;
-        extra.judgement.hold = true;
-        for (const auto& pf : result.faces) {
-          if (pf.painted && iou(again.box, pf.painted_region) > 0) extra.judgement.reason = reason::verification_residual;
-        }
-        extra.painted_region = redact_face(image.bgr, again.box, options_.redact);
-        extra.painted = true;
-        result.faces.push_back(std::move(extra));
-      }
-      // More was painted: the display image is made again from the full-resolution pixels.
-      if (leak) display = fit_in_box(image.bgr, options_.renditions.display_long_edge);
-      stage("verify");
-    }
-
-    // The one entry into the renditions stage: `display` already fits the display size, so it
-    // is encoded as it is and the thumbnails are made from it.
-    result.renditions = make_renditions(display, options_.renditions);
-    stage("renditions");
-
-    result.outcome = Outcome{};
-    if (leak) {
-      result.outcome.hold(reason::verification_failed);
-    } else {
+    redact_verify_render(image, result);
+    if (result.outcome.state == MediaState::published) {
       for (const auto& pf : result.faces) {
         if (pf.judgement.hold) {
           result.outcome.hold(reason::uncertain_match);
@@ -343,6 +300,79 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
     result.renditions.clear();  // nothing half-processed leaves the pipeline
   }
   return finish();
+}
+
+void PhotoPipeline::redact_verify_render(DecodedImage& image, PhotoResult& result) {
+  auto lap = std::chrono::steady_clock::now();
+  auto stage = [&](const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    spdlog::debug("photo: {} {:.1f} ms", name, std::chrono::duration<double, std::milli>(now - lap).count());
+    lap = now;
+  };
+  for (auto& pf : result.faces) {
+    if (pf.judgement.decision != Decision::blur) continue;
+    pf.painted_region = redact_face(image.bgr, pf.face.box, options_.redact);
+    pf.painted = true;
+  }
+  stage("redact");
+
+  // The display-size image, made once from the redacted full-resolution pixels: the
+  // verification's whole-image pass looks at it, and the renditions are made from it.
+  cv::Mat display = fit_in_box(image.bgr, options_.renditions.display_long_edge);
+  stage("reduce");
+
+  bool leak = false;
+  if (verifier_) {
+    for (const auto& again : verifier_->unexplained(image.bgr, display, result.faces, options_.redact)) {
+      // A face visible where the policy said blur, or one the first pass missed: paint it
+      // (it may not appear) and hold the item for a person to look at.
+      leak = true;
+      PhotoFace extra;
+      extra.face = again;
+      extra.found_in_verification = true;
+      extra.judgement.decision = Decision::blur;
+      extra.judgement.reason = reason::verification;
+      extra.judgement.hold = true;
+      for (const auto& pf : result.faces) {
+        if (pf.painted && iou(again.box, pf.painted_region) > 0) extra.judgement.reason = reason::verification_residual;
+      }
+      extra.painted_region = redact_face(image.bgr, again.box, options_.redact);
+      extra.painted = true;
+      result.faces.push_back(std::move(extra));
+    }
+    // More was painted: the display image is made again from the full-resolution pixels.
+    if (leak) display = fit_in_box(image.bgr, options_.renditions.display_long_edge);
+    stage("verify");
+  }
+
+  // The one entry into the renditions stage: `display` already fits the display size, so it
+  // is encoded as it is and the thumbnails are made from it.
+  result.renditions = make_renditions(display, options_.renditions);
+  stage("renditions");
+
+  result.outcome = Outcome{};
+  if (leak) result.outcome.hold(reason::verification_failed);
+}
+
+PhotoResult PhotoPipeline::render(DecodedImage image, std::vector<PhotoFace> decided) {
+  const auto started = std::chrono::steady_clock::now();
+  PhotoResult result;
+  result.width = image.bgr.cols;
+  result.height = image.bgr.rows;
+  result.format = image.format;
+  result.faces = std::move(decided);
+  for (auto& pf : result.faces) {
+    pf.painted = false;
+    pf.judgement.hold = false;
+  }
+  try {
+    redact_verify_render(image, result);
+  } catch (const std::exception& e) {
+    result.outcome = Outcome::held(reason::with_details(reason::processing_error, e.what()));
+    result.renditions.clear();  // nothing half-processed leaves the pipeline
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
 }
 
 }  // namespace veil

@@ -88,6 +88,10 @@ class RedactionVerifier {
                                         const RedactOptions& redact);
 
  private:
+  // Paints, verifies and makes the renditions of `result.faces` on `image`; sets
+  // result.outcome from verification alone (held "verification_failed" or published).
+  void redact_verify_render(DecodedImage& image, PhotoResult& result);
+
   FaceDetector& detector_;
   DetectorOptions first_pass_;
   std::unique_ptr<FaceDetector> close_, whole_;  // whole_: made when needed (see the .cpp)
@@ -102,10 +106,21 @@ class PhotoPipeline {
   // The same from an image decoded beforehand (with decode_image and these options' limits),
   // so that a caller can decode while its models load.
   PhotoResult process(DecodedImage image, FaceJudge& judge);
+  // Renders a photo again with faces decided beforehand (stored decisions, people's
+  // decisions): no detection, embedding or judging; every face decided blur is painted, then
+  // verification and renditions run as in process(), so a face the verifier finds
+  // unexplained is painted and holds the item ("verification_failed"). The judgements' hold
+  // flags are ignored: otherwise the result is published, and the caller decides the item's
+  // state. `decided` comes back in result.faces, in its order, before any face verification adds.
+  PhotoResult render(DecodedImage image, std::vector<PhotoFace> decided);
   // The result for a photo that did not decode: rejected with the decoder's reason.
   static PhotoResult rejected(const DecodeError& error);
 
  private:
+  // Paints, verifies and makes the renditions of `result.faces` on `image`; sets
+  // result.outcome from verification alone (held "verification_failed" or published).
+  void redact_verify_render(DecodedImage& image, PhotoResult& result);
+
   FaceDetector& detector_;
   FaceEmbedder& embedder_;
   PhotoOptions options_;

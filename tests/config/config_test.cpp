@@ -76,6 +76,27 @@ TEST(Config, ExampleFileParsesAndMatchesDefaults) {
   EXPECT_DOUBLE_EQ(c.matching.reject_threshold, d.matching.reject_threshold);
   EXPECT_EQ(c.limits.max_pixels, d.limits.max_pixels);
   EXPECT_TRUE(c.accounts == d.accounts) << "the [accounts] section";
+  EXPECT_TRUE(c.http == d.http) << "the [http] section";
+}
+
+TEST(Config, HttpSectionDefaultsValuesAndRanges) {
+  const HttpConfig d = parse_config("", "empty.toml").http;
+  EXPECT_EQ(d.address, "127.0.0.1") << "loopback unless told otherwise";
+  EXPECT_EQ(d.port, 8470);
+  EXPECT_FALSE(d.secure_cookies);
+  EXPECT_EQ(d.web_dir, "");
+  const HttpConfig c = parse_config("[http]\nweb_dir = \"/srv/web\"\nsecure_cookies = true\nthreads = 4\n"
+                                    "max_body_bytes = 2048\n", "t.toml").http;
+  EXPECT_EQ(c.web_dir, "/srv/web");
+  EXPECT_TRUE(c.secure_cookies);
+  EXPECT_EQ(c.threads, 4);
+  EXPECT_EQ(c.max_body_bytes, 2048);
+  EXPECT_EQ(error_of("[http]\nthreads = 1\n"), "test.toml: http.threads: must be between 2 and 64 (got 1)");
+  EXPECT_EQ(error_of("[http]\nmax_body_bytes = 10\n"),
+            "test.toml: http.max_body_bytes: must be between 1024 and 16777216 (got 10)");
+  Config resolved;
+  resolve_paths(resolved);
+  EXPECT_EQ(resolved.http.web_dir, std::string(VEIL_SOURCE_DIR) + "/web") << "the build's web/ by default";
 }
 
 TEST(Config, UnknownKeyIsNamed) {

@@ -103,7 +103,8 @@ class FakeRecorder : public ItemProcessor {
     std::string media_id;
     std::size_t bytes;
   };
-  std::shared_ptr<void> run(pqxx::connection_base&, const std::string& media_id, const std::string& original) override {
+  std::shared_ptr<void> run(pqxx::connection_base&, const std::string& media_id, const std::string& original,
+                            const std::string&) override {
     if (behaviour_) behaviour_(media_id);
     return std::make_shared<Result>(Result{media_id, original.size()});
   }

@@ -261,7 +261,9 @@ TEST_F(IngestTest, LargeFilesGoInResumableChunks) {
   EXPECT_EQ(body["code"], "too_large");
 }
 
-TEST_F(IngestTest, EventsAnnounceReceivedAndPublished) {
+// An item rendered again (a `reprocess` job, as a manager's face change queues it) is announced
+// as media.updated with its state.
+TEST_F(IngestTest, EventsAnnounceReceivedPublishedAndUpdated) {
   auto& service = start(base_config());
   zmq::context_t ctx(1);
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
@@ -284,7 +286,8 @@ TEST_F(IngestTest, EventsAnnounceReceivedAndPublished) {
   ASSERT_TRUE(r.acked);
   std::vector<std::string> topics;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (topics.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+  std::string updated_state;
+  while (topics.size() < 3 && std::chrono::steady_clock::now() < deadline) {
     zmq::pollitem_t item{static_cast<void*>(sub), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, std::chrono::milliseconds(200));
     if (!(item.revents & ZMQ_POLLIN)) continue;
@@ -296,8 +299,13 @@ TEST_F(IngestTest, EventsAnnounceReceivedAndPublished) {
     EXPECT_EQ(body["event"], frames[0].to_string());
     EXPECT_EQ(body["journal_child"], nursery_.child);
     topics.push_back(frames[0].to_string());
+    if (topics.back() == "media.updated") updated_state = body["state"];
+    if (topics.size() == 2)
+      test::exec_sql(db_.url(), "UPDATE media SET state = 'processing' WHERE id = '" + r.media_id +
+                                    "'; INSERT INTO jobs (media_id, kind) VALUES ('" + r.media_id + "', 'reprocess')");
   }
-  EXPECT_EQ(topics, (std::vector<std::string>{"media.received", "media.published"}));
+  EXPECT_EQ(topics, (std::vector<std::string>{"media.received", "media.published", "media.updated"}));
+  EXPECT_EQ(updated_state, "published");
 }
 
 TEST_F(IngestTest, HealthReadinessAndMetrics) {
@@ -329,7 +337,8 @@ TEST_F(IngestTest, WithoutCurveOnlyLocalEndpointsAreAllowed) {
   Config open = base_config();
   open.ingest.curve = false;
   open.ingest.endpoint = "tcp://0.0.0.0:*";
-  VeildService refused(ServiceOptions{open, db_.url(), data_, [] { return std::make_unique<test::FakeRecorder>(); }, {}});
+  VeildService refused(
+      ServiceOptions{open, db_.url(), data_, [] { return std::make_unique<test::FakeRecorder>(); }, {}, std::nullopt, {}});
   EXPECT_THROW(refused.start(), std::runtime_error);
   open.ingest.endpoint = "tcp://127.0.0.1:*";
   auto& service = start(open);

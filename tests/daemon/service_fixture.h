@@ -46,7 +46,8 @@ class ServiceTest : public ::testing::Test {
   VeildService& start_with(const Config& config, ProcessorFactory factory,
                            std::function<void(const std::string&)> on_worker_lost = {}) {
     services_.push_back(
-        std::make_unique<VeildService>(ServiceOptions{config, db_.url(), data_, std::move(factory), on_worker_lost}));
+        std::make_unique<VeildService>(ServiceOptions{config, db_.url(), data_, std::move(factory), on_worker_lost,
+                                                      std::nullopt, {}}));
     services_.back()->start();
     return *services_.back();
   }

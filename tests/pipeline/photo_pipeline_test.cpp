@@ -325,5 +325,50 @@ TEST_F(PhotoPipelineTest, VerificationExplainsKeptFaces) {
     EXPECT_LT(iou(f.box, faces.front().face.box), 0.3f) << "the kept face counted as a leak";
 }
 
+// render(): the decisions given are painted as given, nothing is detected or judged again,
+// and the holds of the judgements do not hold the item.
+TEST_F(PhotoPipelineTest, RenderPaintsTheDecidedFacesOnly) {
+  const std::string bytes = test::read_file(test::testdata("detection/unannotated/deepface_selfie-many-people.jpg"));
+  FixedJudge judge(Decision::blur);
+  const PhotoResult first = run(bytes, judge);
+  ASSERT_GE(first.faces.size(), 7u);
+  std::vector<PhotoFace> decided(first.faces.begin(), first.faces.end());
+  for (auto& pf : decided) pf.judgement.hold = true;  // ignored by render()
+  decided.front().judgement.decision = Decision::keep;
+  PhotoPipeline pipeline(*detector_, *embedder_, *options_);
+  const PhotoResult again = pipeline.render(decode_image(bytes, options_->limits), decided);
+  // Only verification may hold a rendered item (the judgements' holds are not uncertain matches).
+  EXPECT_TRUE(again.outcome.reasons.empty() || again.outcome.reason() == "verification_failed") << again.outcome.reason();
+  ASSERT_GE(again.faces.size(), decided.size());
+  EXPECT_FALSE(again.faces.front().painted);
+  for (std::size_t i = 1; i < decided.size(); ++i) EXPECT_TRUE(again.faces[i].painted) << i;
+  for (std::size_t i = decided.size(); i < again.faces.size(); ++i)
+    EXPECT_TRUE(again.faces[i].found_in_verification) << "only verification adds faces";
+  EXPECT_EQ(again.renditions.size(), 3u);
+}
+
+// A face left visible by the decisions that verification cannot explain is painted and holds
+// the item: rendering again fails closed like processing.
+TEST_F(PhotoPipelineTest, RenderWithAFaceMissingFromTheDecisionsPaintsItAndHolds) {
+  const std::string bytes = test::read_file(test::testdata("detection/unannotated/deepface_selfie-many-people.jpg"));
+  FixedJudge judge(Decision::blur);
+  const PhotoResult first = run(bytes, judge);
+  ASSERT_GE(first.faces.size(), 7u);
+  // The largest face is missing from the decisions (as if never found).
+  std::vector<PhotoFace> decided(first.faces.begin(), first.faces.end());
+  const auto largest = std::max_element(decided.begin(), decided.end(), [](const PhotoFace& a, const PhotoFace& b) {
+    return a.face.box.area() < b.face.box.area();
+  });
+  const Box missing = largest->face.box;
+  decided.erase(largest);
+  PhotoPipeline pipeline(*detector_, *embedder_, *options_);
+  const PhotoResult again = pipeline.render(decode_image(bytes, options_->limits), decided);
+  EXPECT_EQ(again.outcome.state, MediaState::held);
+  EXPECT_EQ(again.outcome.reason(), "verification_failed");
+  bool painted = false;
+  for (const auto& pf : again.faces) painted = painted || (pf.found_in_verification && iou(pf.face.box, missing) > 0.3f);
+  EXPECT_TRUE(painted) << "the missing face was found and painted";
+}
+
 }  // namespace
 }  // namespace veil

@@ -225,8 +225,8 @@ class ModerationService {
   std::string face_crop(pqxx::connection_base& db, const Account& who, const std::string& media_id, int n) const;
 
   // The current display rendition with each face's box, number and decision drawn on it, as
-  // JPEG bytes; for a video its poster as it is (face boxes are per track). kConflict when
-  // the item has no display rendition (not rendered yet, rejected, failed).
+  // JPEG bytes; for a video its poster as it is (face boxes are per track). kConflict while
+  // the item is `processing` and when it has no display rendition (rejected, failed).
   std::string review_image(pqxx::connection_base& db, const Account& who, const std::string& media_id) const;
 
  private:

@@ -24,6 +24,7 @@
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "policy/consent_judge.h"
+#include "policy/reasons.h"
 #include "pipeline/photo/photo_pipeline.h"
 #include "pipeline/stage_options.h"
 #include "pipeline/route.h"
@@ -114,35 +115,44 @@ void write_output(const std::string& path, const std::string& bytes) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-// A video offline: the MP4 as DIR/video.mp4, its poster and thumbnails beside it.
+// A video offline: the MP4 as DIR/video.mp4, its poster and thumbnails beside it. A JSON
+// result every time, as veild records the item (jobs/media_processor.cpp): a refused video
+// is rejected (exit 1), any other failure of the pipeline held with "processing_error: ..."
+// and nothing written (process_video leaves no file at the output path).
 int run_process_video(CliContext& ctx, const ProcessArgs& args, FaceDetector& detector, FaceEmbedder& embedder,
                       FaceJudge& judge) {
   std::filesystem::create_directories(args.out_dir);
   const std::string mp4 = args.out_dir + "/video.mp4";
-  nlohmann::json outputs = nlohmann::json::array();
-  try {
-    const VideoResult v = process_video(args.file, mp4, detector, &embedder, judge, video_options(ctx.config));
-    outputs.push_back({{"kind", "video"}, {"path", mp4}, {"width", v.width}, {"height", v.height}, {"mime", "video/mp4"}});
-    if (!v.poster.empty()) {
-      for (const auto& r : make_renditions(v.poster, rendition_options(ctx.config))) {
-        const std::string kind = r.kind == "display" ? "poster" : "poster_" + r.kind;
-        const std::string path = args.out_dir + "/" + kind + "." + r.ext;
-        write_output(path, r.bytes);
-        outputs.push_back({{"kind", kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
-      }
-    }
-    nlohmann::json out = video_json(args.file, video_result_json(v), outputs);
-    Outcome outcome = v.outcome;
-    if (auto* consent = dynamic_cast<ConsentJudge*>(&judge)) outcome.add(consent->outcome(false));
+  const auto without_outputs = [&](const Outcome& outcome) {
+    nlohmann::json out{{"file", args.file}, {"outputs", nlohmann::json::array()}};
     set_outcome_json(out, outcome);
     std::cout << out.dump() << std::endl;
-    return kExitOk;
+    return outcome.state == MediaState::rejected ? kExitFailure : kExitOk;
+  };
+  VideoResult v;
+  try {
+    v = process_video(args.file, mp4, detector, &embedder, judge, video_options(ctx.config));
   } catch (const VideoError& e) {
-    nlohmann::json out{{"file", args.file}, {"outputs", nlohmann::json::array()}};
-    set_outcome_json(out, Outcome::rejected(std::string(to_string(e.kind())) + ": " + e.what()));
-    std::cout << out.dump() << std::endl;
-    return kExitFailure;
+    return without_outputs(Outcome::rejected(std::string(to_string(e.kind())) + ": " + e.what()));
+  } catch (const std::exception& e) {
+    return without_outputs(Outcome::held(reason::with_details(reason::processing_error, e.what())));
   }
+  nlohmann::json outputs = nlohmann::json::array();
+  outputs.push_back({{"kind", "video"}, {"path", mp4}, {"width", v.width}, {"height", v.height}, {"mime", "video/mp4"}});
+  if (!v.poster.empty()) {
+    for (const auto& r : make_renditions(v.poster, rendition_options(ctx.config))) {
+      const std::string kind = r.kind == "display" ? "poster" : "poster_" + r.kind;
+      const std::string path = args.out_dir + "/" + kind + "." + r.ext;
+      write_output(path, r.bytes);
+      outputs.push_back({{"kind", kind}, {"path", path}, {"width", r.width}, {"height", r.height}, {"mime", r.mime}});
+    }
+  }
+  nlohmann::json out = video_json(args.file, video_result_json(v), outputs);
+  Outcome outcome = v.outcome;
+  if (auto* consent = dynamic_cast<ConsentJudge*>(&judge)) outcome.add(consent->outcome(false));
+  set_outcome_json(out, outcome);
+  std::cout << out.dump() << std::endl;
+  return kExitOk;
 }
 
 int run_process(CliContext& ctx, const ProcessArgs& args) {

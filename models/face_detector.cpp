@@ -24,6 +24,7 @@
 #include <opencv2/objdetect/face.hpp>
 
 #include "models/model_file.h"
+#include "models/region_detail.h"
 #include "models/yunet2023_network.h"
 
 namespace veil {
@@ -48,6 +49,11 @@ constexpr int kTileOverlap = 128;
 // (testdata/detection/unannotated/deepface_selfie-many-people.jpg: 5 -> 7 of 7 faces) and, on
 // testdata, both recall and precision improve a little (docs/models.md).
 constexpr double kBorderPad = 0.125;
+
+// The smallest input YuNet 2022mar runs on, each side: below 63 px OpenCV's shape inference
+// fails inside the network (measured on OpenCV 4.6). A narrower tile (a pass over a long thin
+// image) is framed in black up to this.
+constexpr int kMinNetworkInput = 64;
 
 struct ModeDefaults {
   float min_face, megapixels, upscale;
@@ -233,6 +239,15 @@ struct FaceDetector::Impl {
       tile = tile_in.clone();
     else
       tile = tile_in;
+    const int tile_w = tile.cols, tile_h = tile.rows;  // without the frame below
+    if (tile.cols < kMinNetworkInput || tile.rows < kMinNetworkInput) {
+      // Black on the right and below: the tile's origin, and so every face's coordinates, stay.
+      cv::Mat framed;
+      cv::copyMakeBorder(tile, framed, 0, std::max(0, kMinNetworkInput - tile.rows), 0,
+                         std::max(0, kMinNetworkInput - tile.cols), cv::BORDER_CONSTANT | cv::BORDER_ISOLATED,
+                         cv::Scalar(0, 0, 0));
+      tile = framed;
+    }
     cv::FaceDetectorYN& det = detector_for(tile.cols, tile.rows);
     cv::Mat faces;
     try {
@@ -242,7 +257,7 @@ struct FaceDetector::Impl {
                        " input: " + e.what());
     }
     if (mirrored && !faces.empty()) {
-      const float w = static_cast<float>(tile.cols);
+      const float w = static_cast<float>(tile_w);
       for (int r = 0; r < faces.rows; ++r) {
         float* f = faces.ptr<float>(r);
         f[0] = w - f[0] - f[2];
@@ -259,8 +274,8 @@ struct FaceDetector::Impl {
       if (score < options.score_threshold) continue;
       Candidate c;
       c.at_tile_edge = (inner_left && f[0] < edge) || (inner_top && f[1] < edge) ||
-                       (inner_right && f[0] + f[2] > tile.cols - edge) ||
-                       (inner_bottom && f[1] + f[3] > tile.rows - edge);
+                       (inner_right && f[0] + f[2] > tile_w - edge) ||
+                       (inner_bottom && f[1] + f[3] > tile_h - edge);
       float x1 = (f[0] + ox) * inv, y1 = (f[1] + oy) * inv;
       float x2 = (f[0] + f[2] + ox) * inv, y2 = (f[1] + f[3] + oy) * inv;
       const float height = y2 - y1;
@@ -347,6 +362,10 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
       }
     }
   }
+
+  // A "face" on a region with no detail at face scale is the network answering featureless
+  // input (models/region_detail.h); dropped before the merge, so it can suppress no real face.
+  std::erase_if(candidates, [&](const Candidate& c) { return region_detail(bgr, c.face.box) < kMinFaceDetail; });
 
   // Merge: greedy NMS over all passes, whole faces first (by score), then the faces that touch
   // an inner tile edge, which are kept only when nothing else covers them (privacy first: a face

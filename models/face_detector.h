@@ -2,9 +2,12 @@
 // scales or tiles as needed to find small faces, optionally with a second network (YuNet
 // 2023mar, models/yunet2023_network.h) on the whole-image pass, all merged with NMS.
 //
-// Contract: detect() never returns a face with score below options.score_threshold;
-// boxes are clipped to the image (landmarks are not: a face cut by the edge may have
-// landmarks outside it); throws ModelError if the model cannot run.
+// Contract: detect() never returns a face with score below options.score_threshold, nor one
+// whose box shows less than kMinFaceDetail of detail (models/region_detail.h: the "faces"
+// YuNet reports on a black picture); boxes are clipped to the image (landmarks are not: a face
+// cut by the edge may have landmarks outside it); any image of at least 1 x 1 runs, whatever
+// its aspect ratio (a tile under the network's minimum input is framed in black); throws
+// ModelError if the model cannot run.
 // The constructor checks the model's sha256 (options.model_sha256) with
 // read_verified_model, then lets OpenCV load it from the same path (OpenCV 4.6 has no
 // buffer overload of FaceDetectorYN::create); the same for the second model.

@@ -45,6 +45,11 @@ inline constexpr const char* verification_failed = "verification_failed";
 inline constexpr const char* uncertain_match = "uncertain_match";
 inline constexpr const char* parent_upload = "parent_upload";
 
+// Per item: why it is rejected, when it is by a rule of Veil's own rather than a decoder's
+// refusal (those carry the decoder's kind: docs/decoding.md, docs/video.md). The same for
+// photos and videos.
+inline constexpr const char* too_small = "too_small";  // the short side is under the minimum (policy/picture_size.h)
+
 // `code: details` for an item reason.
 std::string with_details(const char* code, std::string_view details);
 

@@ -26,7 +26,7 @@
 //    ImageMagick, matrix, CSV, raw, FITS, ...) is `unsupported`; libvips' "untrusted"
 //    loaders are also blocked process-wide in ensure_vips_started().
 //  * Width x height from the header (libvips loads lazily: the header is parsed before
-//    any pixel is decoded) is checked against max_pixels. GIFs are also pre-scanned here:
+//    any pixel is decoded) is checked against max_pixels and the minimum size. GIFs are also pre-scanned here:
 //    the bounding box of the logical screen and every frame descriptor must fit in
 //    max_pixels (libnsgif would otherwise be asked to handle frames far outside the
 //    canvas, the classic GIF decompression bomb).
@@ -42,6 +42,8 @@
 #include "pipeline/photo/decode.h"
 
 #include "pipeline/photo/container_checks.h"
+#include "policy/picture_size.h"
+#include "policy/reasons.h"
 
 #include <gmodule.h>
 #include <spdlog/spdlog.h>
@@ -70,6 +72,7 @@ const char* to_string(DecodeErrorKind kind) {
     case DecodeErrorKind::unsupported: return "unsupported";
     case DecodeErrorKind::pixel_bomb: return "pixel_bomb";
     case DecodeErrorKind::corrupt: return "corrupt";
+    case DecodeErrorKind::too_small: return reason::too_small;
   }
   return "unknown";
 }
@@ -350,9 +353,7 @@ vips::VImage to_srgb8(vips::VImage image) {
   throw DecodeError(kind, std::string(to_string(kind)) + ": " + message);
 }
 
-
-
-// One decoding attempt. Throws DecodeError (pixel_bomb) or vips::VError.
+// One decoding attempt. Throws DecodeError (pixel_bomb, too_small) or vips::VError.
 // `min_long_edge` > 0: a JPEG is shrunk on load by the largest of 8, 4, 2 that keeps its long
 // edge at least that.
 DecodedImage decode_with(const std::string& bytes, const Loader& loader, const DecodeLimits& limits,
@@ -374,6 +375,7 @@ DecodedImage decode_with(const std::string& bytes, const Loader& loader, const D
   if (width <= 0 || height <= 0 || (limits.max_pixels > 0 && width * height > limits.max_pixels))
     refuse(DecodeErrorKind::pixel_bomb, "declared size " + std::to_string(width) + "x" + std::to_string(height) +
                                             " is over the limit of " + std::to_string(limits.max_pixels) + " pixels");
+  if (too_small_to_process(width, height)) refuse(DecodeErrorKind::too_small, too_small_details(width, height));
   if (min_long_edge > 0 && std::string_view(loader.format) == "jpeg") {
     int shrink = 8;
     while (shrink > 1 && std::max(width, height) / shrink < min_long_edge) shrink /= 2;

@@ -3,8 +3,8 @@
 //
 // Contract: the returned pixels are the first (primary) frame/page only, EXIF/container
 // orientation applied, colour converted to sRGB (CMYK, grey, 16-bit, alpha dropped).
-// Width x height is checked against limits.max_pixels from the header, before any
-// pixel is decoded. Never crashes on hostile input: throws DecodeError instead.
+// Width x height is checked against limits.max_pixels, and the short side against the
+// minimum picture size (policy/picture_size.h), from the header, before any pixel is decoded. Never crashes on hostile input: throws DecodeError instead.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,7 @@ enum class DecodeErrorKind {
   unsupported,  // not an image type Veil accepts (includes random bytes)
   pixel_bomb,   // declared width x height over the limit
   corrupt,      // recognised type but the pixels cannot be decoded
+  too_small,    // declared short side under kMinPictureSide: "too_small" (policy/reasons.h)
 };
 
 const char* to_string(DecodeErrorKind kind);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "policy/picture_size.h"
 
 namespace veil {
 
@@ -74,6 +75,8 @@ AVFrame* VideoDecoder::deliver(AVFrame* frame) {
     if ((limits.max_video_long_edge > 0 && std::max(width_, height_) > limits.max_video_long_edge) ||
         (limits.max_pixels > 0 && static_cast<std::int64_t>(width_) * height_ > limits.max_pixels))
       throw VideoError(VideoErrorKind::too_many_pixels, "decoded picture is larger than the limits");
+    if (too_small_to_process(width_, height_))
+      throw VideoError(VideoErrorKind::too_small, "decoded picture is " + too_small_details(width_, height_));
   } else if (frame->width != width_ || frame->height != height_) {
     throw VideoError(VideoErrorKind::unsupported, "the picture size changes in the middle of the video");
   }

@@ -14,7 +14,8 @@
 //    how many are too many.
 //  - Throws VideoError: corrupt/unsupported/no_video_stream when the file cannot be
 //    opened, too_long when timestamps run past limits.max_video_seconds, too_many_pixels
-//    when a picture is larger than the limits, unsupported when the size changes mid-stream.
+//    when a picture is larger than the limits, too_small when the first is under the minimum
+//    size (policy/picture_size.h: a header can lie), unsupported when the size changes mid-stream.
 //  - Memory: one packet and the codec's own frame pool; independent of the file's length.
 #pragma once
 

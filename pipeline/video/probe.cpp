@@ -15,6 +15,8 @@
 #include "pipeline/video/decoder.h"
 #include "pipeline/video/ffmpeg.h"
 #include "pipeline/video/orientation.h"
+#include "policy/picture_size.h"
+#include "policy/reasons.h"
 
 namespace veil {
 
@@ -26,6 +28,7 @@ const char* to_string(VideoErrorKind kind) {
     case VideoErrorKind::too_many_pixels: return "too_many_pixels";
     case VideoErrorKind::corrupt: return "corrupt";
     case VideoErrorKind::unsupported: return "unsupported";
+    case VideoErrorKind::too_small: return reason::too_small;
   }
   return "unknown";
 }
@@ -158,7 +161,7 @@ void describe_streams(AVFormatContext* fmt, AVStream* video, AVStream* audio, Vi
 
 }
 
-// Refuses a video over the long-edge, pixel or duration limits.
+// Refuses a video over the long-edge, pixel or duration limits, or under the minimum size.
 void check_limits(const VideoInfo& info, const LimitsConfig& limits) {
   const int long_edge = std::max(info.width, info.height);
   if (limits.max_video_long_edge > 0 && long_edge > limits.max_video_long_edge)
@@ -167,6 +170,8 @@ void check_limits(const VideoInfo& info, const LimitsConfig& limits) {
                          ", over the long-edge limit of " + std::to_string(limits.max_video_long_edge));
   if (limits.max_pixels > 0 && static_cast<std::int64_t>(info.width) * info.height > limits.max_pixels)
     throw VideoError(VideoErrorKind::too_many_pixels, "picture has more pixels than the limit");
+  if (too_small_to_process(info.width, info.height))
+    throw VideoError(VideoErrorKind::too_small, too_small_details(info.width, info.height));
   if (limits.max_video_seconds > 0 && info.duration_s > limits.max_video_seconds)
     throw VideoError(VideoErrorKind::too_long, "video lasts " + std::to_string(info.duration_s) +
                                                    " s, over the limit of " +

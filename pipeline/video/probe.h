@@ -10,8 +10,9 @@
 //  - Limits are checked in this order: file bytes (before opening), container
 //    recognised (unsupported), container readable (corrupt), a video stream present
 //    (no_video_stream), a decoder for it (unsupported), pixels (too_many_pixels: long
-//    edge over max_video_long_edge or width x height over max_pixels), duration
-//    (too_long). The decoder checks duration and decode errors again while it runs
+//    edge over max_video_long_edge or width x height over max_pixels), the minimum size
+//    (too_small: the short side under kMinPictureSide, the rule photos follow too,
+//    policy/picture_size.h), duration (too_long). The decoder checks duration and decode errors again while it runs
 //    (a header can lie).
 //  - Only real video containers are accepted (MP4/MOV/3GP, Matroska/WebM, AVI, MPEG-TS/PS,
 //    FLV, ASF/WMV); still images (JPEG, PNG, GIF, HEIF/AVIF) are "unsupported" here:
@@ -34,9 +35,11 @@ enum class VideoErrorKind {
   too_many_pixels,  // long edge over limits.max_video_long_edge, or pixels over limits.max_pixels
   corrupt,          // recognised container that cannot be read, truncated, or too many decode errors
   unsupported,      // not a video container Veil accepts (random bytes, an image), or no decoder
+  too_small,        // short side under kMinPictureSide: "too_small" (policy/reasons.h)
 };
 
-// "no_video_stream", "too_long", "too_large", "too_many_pixels", "corrupt", "unsupported".
+// "no_video_stream", "too_long", "too_large", "too_many_pixels", "corrupt", "unsupported",
+// "too_small".
 const char* to_string(VideoErrorKind kind);
 
 // A refused video. what() is a one-line, human-readable reason.
@@ -69,7 +72,7 @@ struct VideoInfo {
 };
 
 // Probes `path` and checks it against `limits` (max_file_bytes, max_pixels,
-// max_video_seconds, max_video_long_edge). Throws VideoError when refused.
+// max_video_seconds, max_video_long_edge) and the minimum size. Throws VideoError when refused.
 VideoInfo probe_video(const std::string& path, const LimitsConfig& limits);
 
 // The first `max_bytes` bytes of the file at `path` (fewer if it is shorter; empty if it

@@ -206,7 +206,7 @@ TEST(Decode, SixteenBitPngBecomesEightBit) {
 
 TEST(Decode, SixteenBitWithoutProfileIsShiftedToEightBit) {
   // A 16-bit PNG made here: every value v * 257 must come back as exactly v.
-  cv::Mat eight(32, 48, CV_8UC3);
+  cv::Mat eight(64, 96, CV_8UC3);
   cv::randu(eight, 0, 256);
   cv::Mat sixteen;
   eight.convertTo(sixteen, CV_16U, 257.0);
@@ -647,6 +647,7 @@ TEST(DecodeRobustness, ErrorKindNames) {
   EXPECT_STREQ(to_string(DecodeErrorKind::unsupported), "unsupported");
   EXPECT_STREQ(to_string(DecodeErrorKind::pixel_bomb), "pixel_bomb");
   EXPECT_STREQ(to_string(DecodeErrorKind::corrupt), "corrupt");
+  EXPECT_STREQ(to_string(DecodeErrorKind::too_small), "too_small");
 }
 
 TEST(Decode, MetadataFieldsAreListed) {

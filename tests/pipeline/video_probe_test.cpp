@@ -131,6 +131,31 @@ TEST(VideoProbe, RefusesOverTheLimits) {
   EXPECT_EQ(refusal(test::testdata(kHamilton), limits), VideoErrorKind::too_large);
 }
 
+// The minimum picture size (policy/picture_size.h), the rule photos follow too: a 32x32 or a
+// 64x32 video is refused as too_small from its stream parameters; 64x64 is the smallest accepted.
+TEST(VideoProbe, RefusesPicturesUnderTheMinimumSize) {
+  test::TempDir tmp;
+  const auto make = [&](const std::string& size) {
+    const std::string path = tmp.path() + "/black_" + size + ".mp4";
+    const auto r = test::run_command("ffmpeg -nostdin -v error -y -f lavfi -i color=c=black:s=" + size +
+                                     ":d=0.5 -pix_fmt yuv420p '" + path + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return path;
+  };
+  EXPECT_EQ(refusal(make("32x32")), VideoErrorKind::too_small);
+  EXPECT_EQ(refusal(make("64x32")), VideoErrorKind::too_small);
+  EXPECT_EQ(refusal(make("32x64")), VideoErrorKind::too_small);
+  EXPECT_STREQ(to_string(VideoErrorKind::too_small), "too_small");
+  try {
+    probe_video(make("16x16"), LimitsConfig{});
+    ADD_FAILURE() << "16x16 accepted";
+  } catch (const VideoError& e) {
+    EXPECT_EQ(std::string(e.what()), "16x16 pixels, the short side is under the minimum of 64");
+  }
+  const VideoInfo smallest = probe_video(make("64x64"), LimitsConfig{});
+  EXPECT_EQ(smallest.width, 64);
+}
+
 TEST(VideoReader, ReadsEveryFrameUpright) {
   VideoReader reader(test::testdata(kFiveFrames));
   cv::Mat frame;

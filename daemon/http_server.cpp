@@ -26,6 +26,8 @@ void HttpServer::start() {
   s.set_keep_alive_timeout(2);
   s.set_read_timeout(10);
   s.set_write_timeout(10);
+  // Small answers go out at once instead of waiting for the client's delayed acknowledgement.
+  s.set_tcp_nodelay(true);
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   s.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     const std::string why = impl_->handlers.not_ready_reason();

@@ -647,7 +647,6 @@ TEST(DecodeRobustness, ErrorKindNames) {
   EXPECT_STREQ(to_string(DecodeErrorKind::unsupported), "unsupported");
   EXPECT_STREQ(to_string(DecodeErrorKind::pixel_bomb), "pixel_bomb");
   EXPECT_STREQ(to_string(DecodeErrorKind::corrupt), "corrupt");
-  EXPECT_STREQ(to_string(DecodeErrorKind::too_small), "too_small");
 }
 
 TEST(Decode, MetadataFieldsAreListed) {

@@ -36,6 +36,7 @@ TEST(PictureSize, TheRuleIsTheShortSide) {
   EXPECT_FALSE(too_small_to_process(4000, 3000));
   EXPECT_EQ(too_small_details(1, 60000), "1x60000 pixels, the short side is under the minimum of 64");
   EXPECT_STREQ(reason::too_small, "too_small");
+  EXPECT_STREQ(to_string(DecodeErrorKind::too_small), reason::too_small);
 }
 
 TEST(PictureSize, PhotosUnderTheMinimumAreTooSmallInEveryFormat) {

@@ -40,6 +40,7 @@
 #include "accounts/password.h"
 #include "daemon/service.h"
 #include "jobs/item_processor.h"
+#include "storage/durable_file.h"
 #include "storage/children_repository.h"
 #include "storage/media_repository.h"
 #include "storage/migrations.h"
@@ -90,14 +91,6 @@ Options parse(int argc, char** argv) {
   if (o.database_url.empty() || o.data_dir.empty() || o.photos.empty()) usage("missing arguments");
   if (o.count < 1 || o.children < 1 || o.requests < 1 || o.review_requests < 1) usage("counts must be positive");
   return o;
-}
-
-std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 struct Stats {
@@ -160,7 +153,7 @@ Nursery make_nursery(pqxx::connection& db, int children) {
 // original, then the media row with its `process` job); returns the media id.
 std::string upload(pqxx::connection& db, const Options& o, const veil::SecretKey& master, const Nursery& n,
                    std::int64_t child, const std::string& photo, int index) {
-  const std::string bytes = read_whole(photo);
+  const std::string bytes = read_whole_file(photo);
   const std::string submission = "bench-" + std::to_string(index);
   const std::string id = veil::media_id_for_submission(master, n.parent, submission);
   const veil::SecretKey key = veil::child_data_key(db, master, child, true);
@@ -347,7 +340,7 @@ int run(const Options& o) {
   files.Get(R"(/file/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
     const RealItem& r = by_area[std::stoul(req.matches[1])];
     for (const auto& rr : r.renditions)
-      if (rr.kind == "display") res.set_content(read_whole(rr.path), "image/jpeg");
+      if (rr.kind == "display") res.set_content(read_whole_file(rr.path), "image/jpeg");
   });
   const int files_port = files.bind_to_any_port("127.0.0.1");
   std::thread files_thread([&] { files.listen_after_bind(); });

@@ -20,14 +20,6 @@ std::unique_ptr<FaceEmbedder> make_embedder(const Config& config) {
   return std::make_unique<FaceEmbedder>(embedder_options(config));
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::stringstream b;
-  b << in.rdbuf();
-  return b.str();
-}
-
 static double round1(float v) { return std::round(v * 10.0) / 10.0; }
 
 nlohmann::json box_json(const Box& box) {

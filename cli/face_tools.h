@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "models/face.h"
+#include "storage/durable_file.h"  // read_whole_file, which the commands use with these
 
 namespace veil {
 
@@ -17,9 +18,6 @@ class FaceEmbedder;
 
 std::unique_ptr<FaceDetector> make_detector(const Config& config);
 std::unique_ptr<FaceEmbedder> make_embedder(const Config& config);
-
-// The whole file; throws std::runtime_error naming the file.
-std::string read_whole_file(const std::string& path);
 
 // {"x","y","w","h","score","landmarks":[[x,y]x5]}, rounded to 0.1 px.
 nlohmann::json face_json(const DetectedFace& face);

@@ -13,6 +13,7 @@
 #include "moderation/service_impl.h"
 #include "pipeline/photo/review_marks.h"
 #include "storage/audit_log.h"
+#include "storage/durable_file.h"
 
 namespace veil {
 
@@ -25,14 +26,6 @@ namespace {
 
 // A crop's margin around the face box, as a share of the box on each side.
 constexpr float kCropMargin = 0.25f;
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 }  // namespace
 
@@ -81,7 +74,7 @@ std::string ModerationService::review_image(pqxx::connection_base& db, const Acc
     for (const auto& f : media_faces(tx, media.id))
       marks.push_back({Box{f.bbox[0], f.bbox[1], f.bbox[2], f.bbox[3]}, f.n, f.decision == "keep"});
   }
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_whole_file(path);
   if (marks.empty()) return bytes;
   return encode_jpeg(draw_review_marks(decode_bgr(bytes), marks, media.width));
 }

@@ -8,10 +8,21 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 
 #include "storage/originals_store.h"
 
 namespace veil {
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 void write_file_durably(const std::string& path, const std::string& bytes, mode_t mode) {
   const std::string tmp = path + ".tmp";

@@ -9,6 +9,10 @@
 
 namespace veil {
 
+// The whole content of the file at `path`. Throws std::runtime_error("cannot open PATH") when
+// it cannot be opened.
+std::string read_whole_file(const std::string& path);
+
 // Writes `bytes` to `path` through a temporary file beside it: write, fsync, rename over
 // `path`, then fsync of the directory so that the rename itself is durable. The file gets
 // `mode` (before the rename). Throws StorageError naming the path and the system error; the

@@ -95,7 +95,7 @@ class ApiTest : public ::testing::Test {
 
   void advance(std::chrono::seconds s) { offset_s_ += s.count(); }
 
-  // Submits `photo` as a parent's upload to `journal_child`'s journal and waits (60 s at most)
+  // Submits `photo` as a parent's upload to `journal_child`'s journal and waits (bounded)
   // until it is held; returns its media id.
   std::string submit_held(const std::string& photo, std::int64_t journal_child, const std::string& submission) {
     IngestClient client(client_for(service_->ingest_endpoint(), tmp_.path() + "/data", nursery_));

@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 
 #include "cli/cli_context.h"
+#include "jobs/reprocess_plan.h"
 #include "cli/db_session.h"
 #include "storage/children_repository.h"
 #include "storage/database.h"
@@ -73,7 +74,9 @@ void add_children_command(CLI::App& app, CliContext& ctx) {
       const ChildRow c = find_child(tx, *leaver);
       if (c.status != "active") throw UsageError("child '" + c.name + "' is already " + c.status);
       mark_child_left(tx, c.id, ctx.actor());
-      std::cout << child_json(find_child(tx, std::to_string(c.id))).dump() << std::endl;
+      auto out = child_json(find_child(tx, std::to_string(c.id)));
+      out["reprocess_queued"] = queue_after_child_left(tx, c.id);
+      std::cout << out.dump() << std::endl;
     });
   });
 

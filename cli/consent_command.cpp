@@ -1,5 +1,7 @@
 // veil consent CHILD --photos-in-others yes|no --recorded-by PERSON --evidence TEXT
-// appends a consent event; --history lists the ledger. History is never rewritten.
+// appends a consent event and queues what it changes (jobs/reprocess_plan.h: a "no" takes
+// every item showing the child in another journal out of view before it returns); --history
+// lists the ledger. History is never rewritten.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -7,6 +9,7 @@
 
 #include "cli/cli_context.h"
 #include "cli/db_session.h"
+#include "jobs/reprocess_plan.h"
 #include "storage/children_repository.h"
 
 namespace veil {
@@ -44,9 +47,13 @@ void add_consent_command(CLI::App& app, CliContext& ctx) {
       }
       const PersonRow by = find_person(tx, a->recorded_by);
       if (by.kind != "staff") throw UsageError("consent is recorded by staff: '" + by.name + "' is a " + by.kind);
-      const auto id = record_consent(tx, c.id, a->answer == "yes", by.id, a->evidence, ctx.actor());
-      std::cout << nlohmann::json{{"event", id}, {"child", c.name}, {"photos_in_others", a->answer},
-                                  {"recorded_by", by.name}}
+      const ConsentChange change = record_consent_change(tx, c.id, a->answer == "yes", by.id, a->evidence, ctx.actor());
+      std::cout << nlohmann::json{{"event", change.consent_event_id},
+                                  {"child", c.name},
+                                  {"photos_in_others", a->answer},
+                                  {"recorded_by", by.name},
+                                  {"withdrawn", change.withdrawn.size()},
+                                  {"reprocess_queued", change.queued}}
                        .dump()
                 << std::endl;
     });

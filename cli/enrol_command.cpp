@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_context.h"
+#include "jobs/reprocess_plan.h"
 #include "cli/db_session.h"
 #include "cli/face_tools.h"
 #include "models/face_detector.h"
@@ -52,6 +53,7 @@ void add_enrol_command(CLI::App& app, CliContext& ctx) {
           const Embedding e = embedder->embed(image.bgr, faces[0]);
           const auto id = add_template(tx, c.id, e, ctx.config.models.embedder, photo, q.sharpness, ctx.actor());
           out["template_id"] = id;
+          out["reprocess_queued"] = queue_after_template(tx, ctx.config, id, "template");
           out["face_px"] = static_cast<int>(q.height_px);
           out["sharpness"] = static_cast<int>(q.sharpness);
         } catch (const std::exception& e) {

@@ -170,7 +170,7 @@ void run_job(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::conn
   const auto t0 = Clock::now();
   spdlog::debug("worker {}: job {} (media {}, attempt {})", slot.index, job.id, job.media_id, job.attempt);
   std::shared_ptr<void> result;
-  if (auto f = attempt([&] { result = proc.run(conn, job.media_id, load_original(sh, conn, job), job.kind); }))
+  if (auto f = attempt([&] { result = proc.run(conn, job, load_original(sh, conn, job)); }))
     return fail(sh, conn, job, *f);
   if (discarded_after_time_limit(slot, job)) return;
   const auto recorded = record(sh, proc, conn, job, result);

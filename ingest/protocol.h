@@ -51,6 +51,9 @@ inline constexpr const char* kMediaApproved = "media.approved";
 inline constexpr const char* kMediaProcessing = "media.processing";
 // An item rendered again after a face change: its state ("held", "published") is in the body.
 inline constexpr const char* kMediaUpdated = "media.updated";
+// A consent withdrawal: drop the item's renditions now; media.updated follows once it is
+// rendered again.
+inline constexpr const char* kMediaWithdrawn = "media.withdrawn";
 
 // MediaState::published -> "media.published", ...
 inline std::string event_for_state(MediaState state) { return std::string("media.") + to_string(state); }
@@ -58,7 +61,7 @@ inline std::string event_for_state(MediaState state) { return std::string("media
 // A final media state: nothing more will happen without a person (or a new job).
 inline bool is_final_state(const std::string& state) {
   const auto s = parse_media_state(state);
-  return s && *s != MediaState::received && *s != MediaState::processing;
+  return s && *s != MediaState::received && *s != MediaState::processing && *s != MediaState::withdrawn;
 }
 
 // "image/jpeg" -> "photo", "video/mp4" -> "video", anything else -> "".

@@ -13,17 +13,17 @@
 
 #include "config/config.h"
 #include "policy/media_state.h"
+#include "storage/job_queue.h"
 
 namespace veil {
 
 class ItemProcessor {
  public:
   virtual ~ItemProcessor() = default;
-  // Runs the pipeline on the original bytes for a job of `job_kind` ("process": from scratch;
-  // "reprocess": rendered again with the item's stored face decisions); writes nothing.
-  // Throws for failures. The result is owned by the caller and handed back to record().
-  virtual std::shared_ptr<void> run(pqxx::connection_base& db, const std::string& media_id,
-                                    const std::string& original, const std::string& job_kind) = 0;
+  // Runs the pipeline on the original bytes of `job.media_id` for a job of `job.kind`
+  // ("process": from scratch; "reprocess": judged again, jobs/media_processor.h); writes
+  // nothing. Throws for failures. The result is owned by the caller and handed back to record().
+  virtual std::shared_ptr<void> run(pqxx::connection_base& db, const ClaimedJob& job, const std::string& original) = 0;
   // Records `result` inside `tx` (idempotently: replaces an earlier result); returns the
   // media's final state.
   virtual MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,

@@ -8,9 +8,8 @@ namespace {
 class MediaItemProcessor : public ItemProcessor {
  public:
   explicit MediaItemProcessor(const Config& config) : processor_(config) {}
-  std::shared_ptr<void> run(pqxx::connection_base& db, const std::string& media_id,
-                            const std::string& original, const std::string& job_kind) override {
-    return processor_.run(db, media_id, original, job_kind);
+  std::shared_ptr<void> run(pqxx::connection_base& db, const ClaimedJob& job, const std::string& original) override {
+    return processor_.run(db, job.media_id, original, job.kind, job.causes);
   }
   MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result,
                      const std::string& renditions_root) override {

@@ -26,9 +26,12 @@
 #include "storage/audit_log.h"
 #include "storage/children_repository.h"
 #include "storage/durable_file.h"
+#include "storage/face_index.h"
+#include "storage/job_queue.h"
 #include "storage/media_repository.h"
 #include "storage/media_view.h"
 #include "storage/moderation_queue.h"
+#include "storage/reprocess_queue.h"
 
 namespace veil {
 
@@ -38,6 +41,7 @@ struct FaceRecord {
   DetectedFace face;
   FaceJudgement judgement;
   PersonDecision person;  // kept when the item is rendered again
+  Embedding embedding;    // the face index's entry; empty: none
 };
 
 struct ProcessedMedia {
@@ -49,8 +53,18 @@ struct ProcessedMedia {
   std::vector<FaceRecord> faces;        // what record() stores in `faces`
   std::vector<Rendition> renditions;    // what record() stores in `renditions`
   int width = 0, height = 0;            // as uploaded
-  bool rerendered = false;              // rendered with the stored decisions
+  bool rerendered = false;              // processed again: returns to the state it had
   std::string previous_reason;          // media.reason before (rerendered items)
+  std::string job_kind = "process";
+  nlohmann::json causes = nlohmann::json::array();  // what asked for a reprocess job
+  bool skipped = false;                 // reprocess of an item no longer shown or held: nothing to do
+  bool unchanged = false;               // judged again, no decision changed: renditions kept
+  bool detected_again = false;          // reprocess whose recorded detection settings were not the current ones
+  int changed_faces = 0;                // reprocess: faces whose decision changed
+  std::int64_t journal_child_id = 0;
+  std::int64_t consent_snapshot = 0;    // the newest consent event when the consents were read
+  std::string detection;                // the detection settings the faces were found with
+  std::string embedder;                 // the embedder of the faces' embeddings
   mutable int recorded_version = 0;     // set by record(), for committed()
 };
 
@@ -77,32 +91,71 @@ struct MediaProcessor::Impl {
 MediaProcessor::MediaProcessor(const Config& config) : impl_(std::make_unique<Impl>(config)) {}
 MediaProcessor::~MediaProcessor() = default;
 
+namespace {
+
+// Items a reprocess job renders: on show, waiting for a manager, or taken out of view for it.
+bool reprocessable(const std::string& state) {
+  return state == "published" || state == "held" || state == "withdrawn" || state == "processing";
+}
+
+// Whether the stored faces can be judged again from the face index alone: found with the
+// current detection settings, every face found by the detector embedded by the current
+// embedder.
+bool index_usable(const MediaToProcess& media, const std::vector<FaceView>& stored,
+                  const std::vector<FaceEmbedding>& index, const std::string& detection, const std::string& embedder) {
+  if (media.detection != detection || index.size() != stored.size()) return false;
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (stored[i].manual) continue;
+    if (index[i].embedding.empty() || index[i].embedder != embedder) return false;
+  }
+  return true;
+}
+
+// Whether a reprocess job must render even when no decision changed: a person changed a face
+// (the stored decisions already say so), or nothing says why it was queued.
+bool render_forced(const nlohmann::json& causes) {
+  if (!causes.is_array() || causes.empty()) return true;
+  for (const auto& c : causes)
+    if (c.value("kind", "") == "manager") return true;
+  return false;
+}
+
+}  // namespace
+
 std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, const std::string& media_id,
-                                                    const std::string& original_bytes, const std::string& job_kind) {
+                                                    const std::string& original_bytes, const std::string& job_kind,
+                                                    const std::string& causes) {
   auto result = std::make_shared<ProcessedMedia>();
   result->media_id = media_id;
+  result->job_kind = job_kind;
+  result->causes = nlohmann::json::parse(causes, nullptr, false);
+  if (!result->causes.is_array()) result->causes = nlohmann::json::array();
+  result->detection = detection_settings(impl_->config);
+  result->embedder = embedder_name(impl_->config);
   ConsentMap consents;
   ConsentJudgeParams params;
   std::string kind;
+  std::optional<MediaToProcess> media;
+  std::vector<FaceView> stored;
+  std::vector<FaceEmbedding> index;
+  bool again = false;
   {
     pqxx::read_transaction tx(db);
-    const auto media = media_to_process(tx, media_id);
+    media = media_to_process(tx, media_id);
     if (!media) throw std::runtime_error("media " + media_id + " does not exist");
+    if (job_kind == "reprocess" && !reprocessable(media->state)) {
+      result->skipped = true;
+      result->previous_reason = media->state;
+      return result;
+    }
     params.journal_child_id = media->journal_child_id;
+    result->journal_child_id = media->journal_child_id;
     params.uploader_role = parse_uploader_role(media->uploader_role).value_or(UploaderRole::parent);
     kind = media->kind;
-    if (kind == "photo") {
-      const auto stored = media_faces(tx, media_id);
-      if (job_kind == "reprocess" || has_person_decisions(stored)) {
-        result->rerendered = true;
-        result->previous_reason = media->reason;
-        result->enrolment_version = media->enrolment_version;
-        std::vector<PersonDecision> people;
-        std::vector<PhotoFace> decided = decided_faces(stored, people);
-        tx.commit();
-        render_again(*result, original_bytes, std::move(decided), people);
-        return result;
-      }
+    if (job_kind == "reprocess" || kind == "photo") {
+      stored = media_faces(tx, media_id);
+      again = job_kind == "reprocess" || has_person_decisions(stored);
+      if (again) index = media_face_embeddings(tx, media_id);
     }
     // Templates are held in memory and reloaded only when enrolment changed.
     const std::int64_t version = enrolment_version(tx);
@@ -117,24 +170,87 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
     }
     result->enrolment_version = version;
     for (const auto& c : current_consents(tx)) consents[c.child_id] = ConsentState{c.photo_in_others, c.id};
+    result->consent_snapshot = last_consent_event(tx);
   }
   params.thresholds = thresholds_from(impl_->config.matching);
   params.rules = rules_from(impl_->config.policy);
   params.now_unix =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  ConsentJudge judge(impl_->matcher, std::move(consents), params);
+  const PolicyRules rules = params.rules;
+  ConsentJudge judge(impl_->matcher, consents, params);
+
+  if (again) {
+    result->rerendered = true;
+    result->previous_reason = media->reason;
+    const bool usable = index_usable(*media, stored, index, result->detection, result->embedder);
+    result->detected_again = !usable;
+    if (usable) {
+      // Judged again from the index: the policy's faces by their embeddings, a person's
+      // decisions kept unless the consent rule no longer allows a face they kept.
+      std::vector<PersonDecision> people;
+      std::vector<PhotoFace> decided = decided_faces(stored, people, true);
+      for (std::size_t i = 0; i < decided.size(); ++i) {
+        PhotoFace& pf = decided[i];
+        const FaceView& s = stored[i];
+        FaceJudgement j;
+        if (s.decided_by != 0 || s.manual) {
+          if (s.decision != "keep") continue;
+          j = judge_known_child(s.matched_child_id, s.matched_child_name, media->journal_child_id, consents, rules);
+          if (s.matched_child_id != 0 && j.decision == Decision::keep) continue;
+          people[i].decided_by = 0;  // the consent rule overrides the person's keep
+          people[i].decided_at.reset();
+        } else {
+          j = judge.judge(index[i].embedding);
+          pf.embedding = index[i].embedding;
+        }
+        if (j.decision != pf.judgement.decision) ++result->changed_faces;
+        pf.judgement = j;
+      }
+      if (result->changed_faces == 0 && !render_forced(result->causes)) {
+        result->unchanged = true;
+        result->outcome = Outcome{};
+        for (std::size_t i = 0; i < decided.size(); ++i)
+          result->faces.push_back({stored[i].frame_or_track, decided[i].face, decided[i].judgement, people[i],
+                                   decided[i].embedding});
+        return result;
+      }
+      if (kind == "photo") {
+        render_again(*result, original_bytes, std::move(decided), people);
+        return result;
+      }
+    }
+    if (kind == "photo") {
+      // Detected again (other models or settings): the policy judges the new faces; a
+      // person's decisions are carried over to the faces they coincide with.
+      result->photo = impl_->pipeline.process(original_bytes, judge);
+      std::vector<PersonDecision> people;
+      std::vector<PhotoFace> decided = carry_person_decisions(result->photo.faces, stored, people);
+      if (has_person_decisions(stored)) {
+        render_again(*result, original_bytes, std::move(decided), people);
+      } else {
+        result->outcome = result->photo.outcome;
+        for (const auto& pf : result->photo.faces)
+          result->faces.push_back({0, pf.face, pf.judgement, PersonDecision{}, pf.embedding});
+        result->renditions = result->photo.renditions;
+        result->width = result->photo.width;
+        result->height = result->photo.height;
+      }
+      return result;
+    }
+  }
 
   if (kind == "video") {
     run_video(*result, original_bytes, judge);
   } else {
     result->photo = impl_->pipeline.process(original_bytes, judge);
     result->outcome = result->photo.outcome;
-    for (const auto& pf : result->photo.faces) result->faces.push_back({0, pf.face, pf.judgement, PersonDecision{}});
+    for (const auto& pf : result->photo.faces)
+      result->faces.push_back({0, pf.face, pf.judgement, PersonDecision{}, pf.embedding});
     result->renditions = result->photo.renditions;
     result->width = result->photo.width;
     result->height = result->photo.height;
   }
-  result->outcome.add(judge.outcome(false));  // the item-level rules (parent uploads)
+  if (!again) result->outcome.add(judge.outcome(false));  // the item-level rules (parent uploads)
   return result;
 }
 
@@ -148,7 +264,7 @@ void MediaProcessor::render_again(ProcessedMedia& result, const std::string& ori
   result.outcome = result.photo.outcome;
   for (std::size_t i = 0; i < result.photo.faces.size(); ++i) {
     const auto& pf = result.photo.faces[i];
-    result.faces.push_back({0, pf.face, pf.judgement, i < people.size() ? people[i] : PersonDecision{}});
+    result.faces.push_back({0, pf.face, pf.judgement, i < people.size() ? people[i] : PersonDecision{}, pf.embedding});
   }
   result.renditions = result.photo.renditions;
   result.width = result.photo.width;
@@ -184,7 +300,7 @@ void MediaProcessor::run_video(ProcessedMedia& result, const std::string& origin
       DetectedFace f;
       f.box = t.best_box;
       f.score = 1.0f;
-      result.faces.push_back({t.id, f, t.judgement, PersonDecision{}});
+      result.faces.push_back({t.id, f, t.judgement, PersonDecision{}, t.embedding});
     }
     std::ifstream in(output, std::ios::binary);
     std::stringstream bytes;
@@ -237,10 +353,23 @@ Outcome outcome_rendered_again(pqxx::transaction_base& tx, const ProcessedMedia&
 
 MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMedia& r,
                                    const std::string& renditions_root) {
-  // Replace any earlier result: a retried job never duplicates faces or renditions.
-  const int version = next_rendition_version(tx, r.media_id);
+  // Before anything else: a consent withdrawal and this recording wait for each other
+  // (storage/reprocess_queue.h).
+  lock_consents_shared(tx);
+  if (r.skipped) {
+    append_audit(tx, AuditEntry{"veild", "media.reprocess_skipped", r.media_id, 0,
+                                nlohmann::json{{"state", r.previous_reason}, {"causes", r.causes}}.dump()});
+    return parse_media_state(r.previous_reason).value_or(MediaState::failed);
+  }
+  int version = 0;
+  if (r.unchanged) {
+    delete_media_faces(tx, r.media_id);  // judged again; the renditions stay as they are
+  } else {
+    // Replace any earlier result: a retried job never duplicates faces or renditions.
+    version = next_rendition_version(tx, r.media_id);
+    delete_media_results(tx, r.media_id);
+  }
   r.recorded_version = version;
-  delete_media_results(tx, r.media_id);
 
   const std::string dir = renditions_root + "/" + r.media_id + "/v" + std::to_string(version);
   if (!r.renditions.empty()) std::filesystem::create_directories(dir);
@@ -254,6 +383,7 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
 
   nlohmann::json decisions = nlohmann::json::array();
   int blurred = 0;
+  std::vector<std::int64_t> kept_others;  // children kept outside their own journal
   for (const auto& fr : r.faces) {
     const auto& f = fr.face;
     const auto& j = fr.judgement;
@@ -271,8 +401,12 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
                         fr.person.has_landmarks,
                         fr.person.decided_by,
                         fr.person.decided_at,
-                        fr.person.manual});
+                        fr.person.manual,
+                        fr.embedding,
+                        r.embedder});
     blurred += j.decision == Decision::blur;
+    if (j.decision == Decision::keep && j.matched_child_id != 0 && j.matched_child_id != r.journal_child_id)
+      kept_others.push_back(j.matched_child_id);
     decisions.push_back({{"decision", to_string(j.decision)},
                          {"reason", j.reason},
                          {"child_id", j.matched_child_id},
@@ -282,23 +416,37 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
   }
 
   const Outcome outcome = r.rerendered ? outcome_rendered_again(tx, r) : r.outcome;
-  const MediaState state = outcome.state;
+  MediaState state = outcome.state;
   // A published item rendered again keeps the reasons it was published with (an approval).
   const std::string reason =
       r.rerendered && state == MediaState::published ? r.previous_reason : outcome.reason();
-  set_media_size(tx, r.media_id, r.width, r.height);
+  if (r.width > 0) set_media_size(tx, r.media_id, r.width, r.height);
+  if (!r.faces.empty() || !r.renditions.empty()) set_media_detection(tx, r.media_id, r.detection);
   set_media_state(tx, r.media_id, to_string(state), reason, r.enrolment_version);
   if (state == MediaState::held) enqueue_for_moderation(tx, r.media_id, reason);
-  append_audit(tx, AuditEntry{"veild", "media.processed", r.media_id, 0,
-                              nlohmann::json{{"job", r.rerendered ? "reprocess" : "process"},
-                                             {"state", to_string(state)},
-                                             {"reason", reason},
-                                             {"faces", r.faces.size()},
-                                             {"blurred", blurred},
-                                             {"rendition_version", version},
-                                             {"enrolment_version", r.enrolment_version},
-                                             {"decisions", decisions}}
-                                  .dump()});
+  // Judged with consents older than a withdrawal of a child it keeps: out of view at once, and
+  // judged again ahead of uploads.
+  const auto withdrawn = consent_withdrawn_since(tx, r.consent_snapshot, kept_others);
+  if (!withdrawn.empty() && (state == MediaState::published || state == MediaState::held)) {
+    withdraw_item(tx, r.media_id);
+    queue_reprocess_jobs(tx, {r.media_id}, ReprocessCause{"consent", last_consent_event(tx)}, kPriorityWithdrawal);
+    state = state == MediaState::published ? MediaState::withdrawn : MediaState::processing;
+  }
+  nlohmann::json detail{{"job", r.rerendered ? "reprocess" : "process"},
+                        {"state", to_string(state)},
+                        {"reason", reason},
+                        {"faces", r.faces.size()},
+                        {"blurred", blurred},
+                        {"rendition_version", version},
+                        {"enrolment_version", r.enrolment_version},
+                        {"decisions", decisions}};
+  if (r.job_kind == "reprocess") {
+    detail["causes"] = r.causes;
+    detail["changed_faces"] = r.changed_faces;
+    detail["renditions_kept"] = r.unchanged;
+    detail["detected_again"] = r.detected_again;
+  }
+  append_audit(tx, AuditEntry{"veild", "media.processed", r.media_id, 0, detail.dump()});
   return state;
 }
 

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "models/face_embedder.h"
+#include "jobs/reprocess_plan.h"
 #include "moderation/item_reader.h"
 #include "moderation/moderation_service.h"
 #include "moderation/original_image.h"
@@ -165,12 +166,14 @@ ActionResult ModerationService::assign(pqxx::connection_base& db, const Account&
   const std::int64_t template_id =
       add_template(tx, child.id, embedding, impl_->settings.config.models.embedder,
                    "media:" + t.media.id + "#" + std::to_string(n), q.sharpness, who.name);
+  const int others = queue_after_template(tx, impl_->settings.config, template_id, "assignment", t.media.id);
   const FaceJudgement j = UnblurRule(tx, t.media, impl_->settings.config).judge_as(child.id, child.name);
   decide_face(tx, f.id, to_string(j.decision), j.reason, who.id, now, child.id, j.consent_event_id);
   return finish(tx, impl_->settings, who, t.media, "face.assigned",
                 {{"face", n},
                  {"child_id", child.id},
                  {"template_id", template_id},
+                 {"reprocess_queued", others},
                  {"decision", to_string(j.decision)},
                  {"reason", j.reason},
                  {"was_decision", f.decision},

@@ -11,12 +11,7 @@ UnblurRule::UnblurRule(pqxx::transaction_base& tx, const MediaView& media, const
 }
 
 FaceJudgement UnblurRule::judge_as(std::int64_t child_id, const std::string& child_name) const {
-  PolicyFace face;
-  face.match.band = MatchBand::match;
-  face.match.child_id = child_id;
-  face.match.child_name = child_name;
-  face.match.similarity = 1.0f;
-  return judge_face(face, journal_child_, consents_, rules_);
+  return judge_known_child(child_id, child_name, journal_child_, consents_, rules_);
 }
 
 std::string UnblurRule::refusal(const FaceView& face) const {

@@ -20,6 +20,18 @@ DetectorOptions detector_options(const Config& config) {
   return o;
 }
 
+std::string detection_settings(const Config& config) {
+  const auto& m = config.models;
+  const auto& d = config.detection;
+  std::string s = "detector " + m.detector_sha256.substr(0, 16) + " score " + std::to_string(d.score_threshold) +
+                  " nms " + std::to_string(d.nms_threshold) + " mode " + d.mode;
+  if (!m.second_detector.empty())
+    s += "; second " + m.second_detector_sha256.substr(0, 16) + " score " + std::to_string(d.second_score_threshold);
+  return s;
+}
+
+std::string embedder_name(const Config& config) { return config.models.embedder; }
+
 EmbedderOptions embedder_options(const Config& config) {
   EmbedderOptions o;
   o.model_path = effective_model_dir(config) + "/" + config.models.embedder;

@@ -1,6 +1,8 @@
 // Translates the configuration into each stage's options, in one place.
 #pragma once
 
+#include <string>
+
 #include "config/config.h"
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
@@ -19,5 +21,12 @@ RenditionOptions rendition_options(const Config& config);
 MatcherOptions matcher_options(const Config& config);
 struct VideoOptions;
 VideoOptions video_options(const Config& config);
+
+// The face index's record of what found and embedded a face (docs/architecture.md): the
+// detection settings (models by sha256, thresholds, mode), and the embedder's name (as
+// face_templates.model has it). A recorded item whose settings differ is detected again
+// when it is rendered again.
+std::string detection_settings(const Config& config);
+std::string embedder_name(const Config& config);
 
 }  // namespace veil

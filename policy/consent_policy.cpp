@@ -67,6 +67,16 @@ FaceJudgement judge_face(const PolicyFace& face, std::int64_t journal_child_id, 
   return j;
 }
 
+FaceJudgement judge_known_child(std::int64_t child_id, const std::string& child_name, std::int64_t journal_child_id,
+                                const ConsentMap& consents, const PolicyRules& rules) {
+  PolicyFace face;
+  face.match.band = MatchBand::match;
+  face.match.child_id = child_id;
+  face.match.child_name = child_name;
+  face.match.similarity = 1.0f;
+  return judge_face(face, journal_child_id, consents, rules);
+}
+
 Outcome decide_item(const std::vector<FaceJudgement>& faces, UploaderRole uploader_role, bool processing_errored,
                     const PolicyRules& rules) {
   Outcome d;

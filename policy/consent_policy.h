@@ -74,6 +74,11 @@ struct PolicyFace {
 FaceJudgement judge_face(const PolicyFace& face, std::int64_t journal_child_id, const ConsentMap& consents,
                          const PolicyRules& rules);
 
+// judge_face() for a face known to be `child_id` (a person assigned or decided it): as a
+// certain match of that child.
+FaceJudgement judge_known_child(std::int64_t child_id, const std::string& child_name, std::int64_t journal_child_id,
+                                const ConsentMap& consents, const PolicyRules& rules);
+
 Outcome decide_item(const std::vector<FaceJudgement>& faces, UploaderRole uploader_role,
                          bool processing_errored, const PolicyRules& rules);
 

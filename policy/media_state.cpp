@@ -5,7 +5,7 @@ namespace veil {
 
 namespace {
 constexpr MediaState kAll[] = {MediaState::received, MediaState::processing, MediaState::published, MediaState::held,
-                               MediaState::rejected, MediaState::failed,     MediaState::deleted};
+                               MediaState::withdrawn, MediaState::rejected, MediaState::failed,     MediaState::deleted};
 }  // namespace
 
 const char* to_string(MediaState state) {
@@ -14,6 +14,7 @@ const char* to_string(MediaState state) {
     case MediaState::processing: return "processing";
     case MediaState::published: return "published";
     case MediaState::held: return "held";
+    case MediaState::withdrawn: return "withdrawn";
     case MediaState::rejected: return "rejected";
     case MediaState::failed: return "failed";
     case MediaState::deleted: return "deleted";

@@ -12,12 +12,13 @@ enum class MediaState {
   processing,  // a worker has it
   published,   // renditions may be shown: every face that may not appear is painted
   held,        // waits for a manager (moderation queue): nothing is shown
+  withdrawn,   // showed a child whose consent was withdrawn: nothing is shown until rendered again
   rejected,    // the file is not a photo or video Veil can read; the reason says why
   failed,      // processing failed for good (after retries); nothing is shown
   deleted,     // removed
 };
 
-// "received", "processing", "published", "held", "rejected", "failed", "deleted".
+// "received", "processing", "published", "held", "withdrawn", "rejected", "failed", "deleted".
 const char* to_string(MediaState state);
 
 // The state spelled `text`, or nullopt.

@@ -1,40 +1,18 @@
 // SQL for children, people, consent and templates; audit rows in the same transaction.
 #include "storage/children_repository.h"
 
-#include <cstdlib>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "storage/audit_log.h"
+#include "storage/sql_arrays.h"
 
 namespace veil {
 namespace {
 
 bool all_digits(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-std::string array_literal(const Embedding& e) {
-  std::ostringstream out;
-  out.precision(9);
-  out << '{';
-  for (std::size_t i = 0; i < e.size(); ++i) out << (i ? "," : "") << e[i];
-  out << '}';
-  return out.str();
-}
-
-Embedding parse_csv_floats(const std::string& csv) {
-  Embedding e;
-  const char* p = csv.c_str();
-  while (*p) {
-    char* end = nullptr;
-    e.push_back(std::strtof(p, &end));
-    if (end == p) break;
-    p = (*end == ',') ? end + 1 : end;
-  }
-  return e;
 }
 
 void audit(pqxx::transaction_base& tx, const std::string& actor, const std::string& action, std::int64_t child,
@@ -143,14 +121,25 @@ ChildRow find_child(pqxx::transaction_base& tx, const std::string& name_or_id) {
 
 std::int64_t record_consent(pqxx::transaction_base& tx, std::int64_t child_id, bool photo_in_others,
                             std::int64_t recorded_by, const std::string& evidence, const std::string& actor) {
-  if (evidence.empty()) throw std::invalid_argument("consent needs evidence (what was signed, where it is kept)");
-  const auto id = tx.exec_params1("INSERT INTO consent_events (child_id, photo_in_others, recorded_by, evidence) "
-                                  "VALUES ($1, $2, $3, $4) RETURNING id",
-                                  child_id, photo_in_others, recorded_by, evidence)[0]
-                      .as<std::int64_t>();
-  audit(tx, actor, "consent.recorded", child_id,
-        {{"consent_event_id", id}, {"photo_in_others", photo_in_others}, {"recorded_by", recorded_by}});
+  const auto id = insert_consent_event(tx, child_id, photo_in_others, recorded_by, evidence);
+  audit_consent_event(tx, id, child_id, photo_in_others, recorded_by, actor);
   return id;
+}
+
+std::int64_t insert_consent_event(pqxx::transaction_base& tx, std::int64_t child_id, bool photo_in_others,
+                                  std::int64_t recorded_by, const std::string& evidence) {
+  if (evidence.empty()) throw std::invalid_argument("consent needs evidence (what was signed, where it is kept)");
+  return tx.exec_params1("INSERT INTO consent_events (child_id, photo_in_others, recorded_by, evidence) "
+                         "VALUES ($1, $2, $3, $4) RETURNING id",
+                         child_id, photo_in_others, recorded_by, evidence)[0]
+      .as<std::int64_t>();
+}
+
+void audit_consent_event(pqxx::transaction_base& tx, std::int64_t event_id, std::int64_t child_id, bool photo_in_others,
+                         std::int64_t recorded_by, const std::string& actor, const std::string& extra_json) {
+  nlohmann::json detail{{"consent_event_id", event_id}, {"photo_in_others", photo_in_others}, {"recorded_by", recorded_by}};
+  detail.update(nlohmann::json::parse(extra_json));
+  audit(tx, actor, "consent.recorded", child_id, detail);
 }
 
 static ConsentRow consent_from(const pqxx::row& r) {
@@ -183,7 +172,7 @@ std::int64_t add_template(pqxx::transaction_base& tx, std::int64_t child_id, con
                           const std::string& actor) {
   const auto id = tx.exec_params1("INSERT INTO face_templates (child_id, embedding, model, source_media, quality) "
                                   "VALUES ($1, $2::real[], $3, $4, $5) RETURNING id",
-                                  child_id, array_literal(embedding), model, source, quality)[0]
+                                  child_id, real_array_literal(embedding), model, source, quality)[0]
                       .as<std::int64_t>();
   audit(tx, actor, "template.enrolled", child_id, {{"template_id", id}, {"quality", quality}, {"model", model}});
   return id;
@@ -196,9 +185,18 @@ std::vector<TemplateRow> active_templates(pqxx::transaction_base& tx) {
            "extract(epoch FROM t.created_at)::bigint FROM face_templates t JOIN children c ON c.id = t.child_id "
            "WHERE c.status = 'active' ORDER BY t.id")) {
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<std::string>(),
-                   parse_csv_floats(r[3].as<std::string>()), r[4].as<std::string>(), r[5].as<float>(),
+                   parse_real_list(r[3].as<std::string>()), r[4].as<std::string>(), r[5].as<float>(),
                    r[6].as<std::int64_t>()});
   }
+  return out;
+}
+
+std::vector<Embedding> child_templates(pqxx::transaction_base& tx, std::int64_t child_id) {
+  std::vector<Embedding> out;
+  for (const auto& r : tx.exec_params("SELECT array_to_string(embedding, ',') FROM face_templates WHERE child_id = $1 "
+                                      "ORDER BY id",
+                                      child_id))
+    out.push_back(parse_real_list(r[0].as<std::string>()));
   return out;
 }
 

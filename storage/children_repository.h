@@ -79,6 +79,13 @@ std::int64_t record_consent(pqxx::transaction_base& tx, std::int64_t child_id, b
 std::vector<ConsentRow> consent_history(pqxx::transaction_base& tx, std::int64_t child_id);
 // child_id -> latest event of every child (children without events are absent).
 std::vector<ConsentRow> current_consents(pqxx::transaction_base& tx);
+// record_consent() in two steps, for a caller that changes items in between (the audit row
+// last: jobs/reprocess_plan.h): the event, then its consent.recorded audit row with
+// `extra_json` (an object) merged into its detail.
+std::int64_t insert_consent_event(pqxx::transaction_base& tx, std::int64_t child_id, bool photo_in_others,
+                                  std::int64_t recorded_by, const std::string& evidence);
+void audit_consent_event(pqxx::transaction_base& tx, std::int64_t event_id, std::int64_t child_id, bool photo_in_others,
+                         std::int64_t recorded_by, const std::string& actor, const std::string& extra_json = "{}");
 
 // Face templates
 std::int64_t add_template(pqxx::transaction_base& tx, std::int64_t child_id, const Embedding& embedding,
@@ -86,6 +93,8 @@ std::int64_t add_template(pqxx::transaction_base& tx, std::int64_t child_id, con
                           const std::string& actor);
 // Templates of active children only.
 std::vector<TemplateRow> active_templates(pqxx::transaction_base& tx);
+// The embeddings of the child's templates (whatever its status), oldest first.
+std::vector<Embedding> child_templates(pqxx::transaction_base& tx, std::int64_t child_id);
 // The number of face templates enrolled for the child (whatever its status).
 int template_count(pqxx::transaction_base& tx, std::int64_t child_id);
 std::int64_t enrolment_version(pqxx::transaction_base& tx);

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "storage/job_queue.h"
+#include "storage/reprocess_queue.h"
 
 namespace veil {
 
@@ -31,7 +32,10 @@ std::int64_t add_manual_face(pqxx::transaction_base& tx, const std::string& medi
 
 std::int64_t queue_reprocess(pqxx::transaction_base& tx, const std::string& media_id) {
   tx.exec_params0("UPDATE media SET state = 'processing', updated_at = now() WHERE id = $1", media_id);
-  return JobQueue::enqueue(tx, media_id, "reprocess");
+  return tx.exec_params1("INSERT INTO jobs (media_id, kind, priority, causes) VALUES ($1, 'reprocess', $2, $3::jsonb) "
+                         "RETURNING id",
+                         media_id, kPriorityManager, "[" + cause_json(ReprocessCause{"manager", 0}) + "]")[0]
+      .as<std::int64_t>();
 }
 
 }  // namespace veil

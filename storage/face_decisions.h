@@ -27,8 +27,9 @@ void decide_face(pqxx::transaction_base& tx, std::int64_t face_id, const std::st
 std::int64_t add_manual_face(pqxx::transaction_base& tx, const std::string& media_id, const std::array<float, 4>& box,
                              const std::string& reason, std::int64_t account_id, TimePoint now);
 
-// Moves the media to `processing` (keeping its reason) and queues a `reprocess` job for it;
-// returns the job's id.
+// Moves the media to `processing` (keeping its reason) and queues a `reprocess` job for it at
+// kPriorityManager, caused by "manager" (rendered even when no decision changed); returns the
+// job's id.
 std::int64_t queue_reprocess(pqxx::transaction_base& tx, const std::string& media_id);
 
 }  // namespace veil

@@ -34,13 +34,15 @@ void fail_media(pqxx::transaction_base& tx, const std::string& media_id, std::in
 
 }  // namespace
 
-std::int64_t JobQueue::enqueue(pqxx::transaction_base& tx, const std::string& media_id, const std::string& kind) {
-  return tx.exec_params1("INSERT INTO jobs (media_id, kind) VALUES ($1, $2) RETURNING id", media_id, kind)[0]
+std::int64_t JobQueue::enqueue(pqxx::transaction_base& tx, const std::string& media_id, const std::string& kind,
+                              int priority) {
+  return tx.exec_params1("INSERT INTO jobs (media_id, kind, priority) VALUES ($1, $2, $3) RETURNING id", media_id,
+                         kind, priority)[0]
       .as<std::int64_t>();
 }
 
 std::optional<ClaimedJob> JobQueue::claim(pqxx::connection_base& db, const std::string& owner,
-                                          std::vector<FailedMedia>* failed) {
+                                          std::vector<FailedMedia>* failed, bool batch_allowed) {
   pqxx::work tx(db);
   // Exhausted: its last worker died (or stalled) on the max_attempts-th attempt.
   const auto dead = tx.exec_params(
@@ -58,10 +60,10 @@ std::optional<ClaimedJob> JobQueue::claim(pqxx::connection_base& db, const std::
     if (failed) failed->push_back(f);
   }
   const auto next = tx.exec_params(
-      "SELECT id FROM jobs WHERE (state = 'queued' AND available_at <= now()) "
+      "SELECT id FROM jobs WHERE (state = 'queued' AND available_at <= now() AND (priority >= 0 OR $2)) "
       "   OR (state = 'running' AND lease_until < now() AND attempts < $1) "
-      "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-      options_.max_attempts);
+      "ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+      options_.max_attempts, batch_allowed);
   if (next.empty()) {
     tx.commit();
     return std::nullopt;
@@ -75,11 +77,15 @@ std::optional<ClaimedJob> JobQueue::claim(pqxx::connection_base& db, const std::
       "               ' expired (worker crashed or stalled)' ELSE last_error END, "
       "  state = 'running', attempts = attempts + 1, lease_owner = $2, "
       "  lease_until = now() + make_interval(secs => $3), updated_at = now() "
-      "WHERE id = $1 RETURNING coalesce(media_id::text, ''), kind, attempts",
+      "WHERE id = $1 RETURNING coalesce(media_id::text, ''), kind, attempts, priority, causes::text, "
+      "coalesce(batch_id, 0)",
       job.id, job.token, options_.lease_s);
   job.media_id = row[0].as<std::string>();
   job.kind = row[1].as<std::string>();
   job.attempt = row[2].as<int>();
+  job.priority = row[3].as<int>();
+  job.causes = row[4].as<std::string>();
+  job.batch_id = row[5].as<std::int64_t>();
   if (!job.media_id.empty())
     tx.exec_params("UPDATE media SET state = 'processing', updated_at = now() WHERE id = $1 AND state = 'received'",
                    job.media_id);

@@ -29,6 +29,12 @@ namespace veil {
 
 inline constexpr const char* kJobsChannel = "veil_jobs";
 
+// Jobs are claimed by priority (highest first), then oldest first.
+inline constexpr int kPriorityWithdrawal = 100;  // rendering again after a consent withdrawal
+inline constexpr int kPriorityManager = 50;      // a manager's face change: someone waits for it
+inline constexpr int kPriorityUpload = 0;        // uploads; rendering again after other changes
+inline constexpr int kPriorityBatch = -10;       // an operator's batch: claimed at a limited rate
+
 struct QueueOptions {
   int lease_s = 60;
   int max_attempts = 3;
@@ -41,6 +47,9 @@ struct ClaimedJob {
   std::string kind;
   int attempt = 0;    // 1 for the first attempt
   std::string token;  // lease_owner of this claim
+  int priority = kPriorityUpload;
+  std::string causes = "[]";    // JSON array: what asked for a reprocess job (storage/reprocess_queue.h)
+  std::int64_t batch_id = 0;    // reprocess_batches.id; 0: none
 };
 
 // A media item whose job ended failed (to report as media.failed).
@@ -62,12 +71,14 @@ class JobQueue {
   const QueueOptions& options() const { return options_; }
 
   // Adds a job inside the caller's transaction (NOTIFY is sent at its commit).
-  static std::int64_t enqueue(pqxx::transaction_base& tx, const std::string& media_id, const std::string& kind);
+  static std::int64_t enqueue(pqxx::transaction_base& tx, const std::string& media_id, const std::string& kind,
+                              int priority = kPriorityUpload);
 
   // Claims the next ready job for `owner` (e.g. "host:pid:w2"); the token adds a unique suffix.
-  // Jobs found exhausted on the way are failed and appended to `failed`.
+  // Jobs found exhausted on the way are failed and appended to `failed`. With `batch_allowed`
+  // false, queued jobs of negative priority (a batch) are left for later.
   std::optional<ClaimedJob> claim(pqxx::connection_base& db, const std::string& owner,
-                                  std::vector<FailedMedia>* failed = nullptr);
+                                  std::vector<FailedMedia>* failed = nullptr, bool batch_allowed = true);
 
   // Extends the lease; false when it is no longer this claim's.
   bool renew(pqxx::connection_base& db, const ClaimedJob& job);

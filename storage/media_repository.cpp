@@ -8,6 +8,7 @@
 
 #include "storage/audit_log.h"
 #include "storage/job_queue.h"
+#include "storage/sql_arrays.h"
 
 namespace veil {
 namespace {
@@ -126,12 +127,13 @@ std::optional<MediaOriginal> media_original(pqxx::transaction_base& tx, const st
 
 std::optional<MediaToProcess> media_to_process(pqxx::transaction_base& tx, const std::string& media_id) {
   const auto r = tx.exec_params(
-      "SELECT coalesce(journal_child_id, 0), uploader_role, kind, coalesce(reason, ''), coalesce(enrolment_version, 0) "
-      "FROM media WHERE id = $1",
+      "SELECT coalesce(journal_child_id, 0), uploader_role, kind, coalesce(reason, ''), coalesce(enrolment_version, 0), "
+      "state, coalesce(detection, '') FROM media WHERE id = $1",
       media_id);
   if (r.empty()) return std::nullopt;
   return MediaToProcess{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
-                        r[0][3].as<std::string>(), r[0][4].as<std::int64_t>()};
+                        r[0][3].as<std::string>(), r[0][4].as<std::int64_t>(), r[0][5].as<std::string>(),
+                        r[0][6].as<std::string>()};
 }
 
 int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_id) {
@@ -141,6 +143,10 @@ int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_
 
 void delete_media_results(pqxx::transaction_base& tx, const std::string& media_id) {
   tx.exec_params0("DELETE FROM renditions WHERE media_id = $1", media_id);
+  delete_media_faces(tx, media_id);
+}
+
+void delete_media_faces(pqxx::transaction_base& tx, const std::string& media_id) {
   tx.exec_params0("DELETE FROM faces WHERE media_id = $1", media_id);
 }
 
@@ -154,13 +160,15 @@ void insert_rendition(pqxx::transaction_base& tx, const std::string& media_id, c
 void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const NewFace& f) {
   tx.exec_params0(
       "INSERT INTO faces (media_id, frame_or_track, bbox, landmarks, det_score, matched_child_id, similarity, "
-      "decision, decision_reason, consent_event_id, decided_by, decided_at, manual) VALUES ($1, $10, $2::real[], "
+      "decision, decision_reason, consent_event_id, decided_by, decided_at, manual, embedding, embedder) "
+      "VALUES ($1, $10, $2::real[], "
       "CASE WHEN $11 THEN $3::real[] END, $4, NULLIF($5, 0), $6, $7, $8, NULLIF($9, 0), NULLIF($12, 0), "
       "CASE WHEN $12 <> 0 THEN " +
-          timestamptz_param(13) + " END, $14)",
+          timestamptz_param(13) + " END, $14, CASE WHEN $15 <> '{}' THEN $15::real[] END, NULLIF($16, ''))",
       media_id, real_array(f.bbox), real_array(f.landmarks), f.det_score, f.matched_child_id, f.similarity,
       f.decision, f.decision_reason, f.consent_event_id, f.frame_or_track, f.has_landmarks, f.decided_by,
-      f.decided_at ? unix_micros(*f.decided_at) : 0, f.manual);
+      f.decided_at ? unix_micros(*f.decided_at) : 0, f.manual, real_array_literal(f.embedding),
+      f.embedding.empty() ? std::string() : f.embedder);
 }
 
 void set_media_state(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state,
@@ -176,6 +184,10 @@ bool lock_media_row(pqxx::transaction_base& tx, const std::string& media_id) {
 
 void move_media(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state) {
   tx.exec_params0("UPDATE media SET state = $2, updated_at = now() WHERE id = $1", media_id, state);
+}
+
+void set_media_detection(pqxx::transaction_base& tx, const std::string& media_id, const std::string& detection) {
+  tx.exec_params0("UPDATE media SET detection = NULLIF($2, '') WHERE id = $1", media_id, detection);
 }
 
 void set_media_size(pqxx::transaction_base& tx, const std::string& media_id, int width, int height) {

@@ -12,6 +12,7 @@
 
 #include <pqxx/types.hxx>
 
+#include "models/face.h"
 #include "storage/originals_store.h"
 #include "storage/timestamps.h"
 
@@ -87,6 +88,8 @@ struct MediaToProcess {
   std::string kind;                   // photo | video
   std::string reason;                 // media.reason, "" when none
   std::int64_t enrolment_version = 0; // of the recorded result; 0: none yet
+  std::string state;                  // media.state
+  std::string detection;              // the detection settings of its recorded faces; "": none recorded
 };
 // What the consent policy and the pipeline need to know of the media, or nullopt when there
 // is no such media row.
@@ -100,6 +103,8 @@ int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_
 
 // Deletes the media's renditions and faces rows (an earlier result about to be replaced).
 void delete_media_results(pqxx::transaction_base& tx, const std::string& media_id);
+// Deletes the media's faces rows only (faces judged again, renditions kept).
+void delete_media_faces(pqxx::transaction_base& tx, const std::string& media_id);
 
 struct NewRendition {
   int version = 0;
@@ -127,6 +132,8 @@ struct NewFace {
   std::int64_t decided_by = 0;            // accounts.id of the person who decided it; 0: the policy
   std::optional<TimePoint> decided_at;    // set exactly when decided_by is
   bool manual = false;                    // a box added by hand
+  Embedding embedding;                    // the face index; empty: none (stored as NULL)
+  std::string embedder;                   // the model that made `embedding`
 };
 // Inserts one faces row of the media.
 void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const NewFace& face);
@@ -141,6 +148,10 @@ bool lock_media_row(pqxx::transaction_base& tx, const std::string& media_id);
 
 // Sets the media's state and updated_at, keeping its reason.
 void move_media(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state);
+
+// Records the detection settings that found the media's faces (docs/architecture.md, the
+// face index).
+void set_media_detection(pqxx::transaction_base& tx, const std::string& media_id, const std::string& detection);
 
 // Records the size of the photo (or video) as uploaded.
 void set_media_size(pqxx::transaction_base& tx, const std::string& media_id, int width, int height);

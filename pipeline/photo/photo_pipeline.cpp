@@ -283,6 +283,7 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
         }
       }
       pf.judgement = judge.judge(embedding);
+      pf.embedding = std::move(embedding);
       result.faces.push_back(std::move(pf));
     }
     stage("embed+judge");

@@ -44,6 +44,7 @@ struct PhotoFace {
   bool painted = false;
   Box painted_region;  // valid when painted
   bool found_in_verification = false;  // added by the verification pass
+  Embedding embedding;  // what it was judged with; empty: not embedded (or decided beforehand)
 };
 
 struct PhotoResult {

@@ -64,6 +64,7 @@ void judge_tracks(const Analysis& analysis, const CoverageOptions& coverage, Fac
     t.best_box = a.best_box;
     t.embeddings = a.embeddings;
     t.judgement = judge.judge(a.embedding);
+    t.embedding = a.embedding;
     if (t.judgement.hold) holds.push_back(hold_text(t));
     (t.judgement.decision == Decision::keep ? plan.keep : plan.blur).push_back(&a.track);
     plan.first_late_id = std::max(plan.first_late_id, t.id + 1);

@@ -101,6 +101,7 @@ struct VideoTrack {
   Box best_box;                          // the largest confident detection (upright input pixels)
   int detections = 0;
   int embeddings = 0;                    // views averaged into the embedding (0: judged with an empty one)
+  Embedding embedding;                   // what it was judged with (the face index); empty: none
   bool found_in_recheck = false;         // found by pass 2's re-check (painted before it was judged)
   bool painted_solid = false;            // the detector still saw a face in its painting: painted solid
   FaceJudgement judgement;

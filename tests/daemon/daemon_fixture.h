@@ -103,10 +103,9 @@ class FakeRecorder : public ItemProcessor {
     std::string media_id;
     std::size_t bytes;
   };
-  std::shared_ptr<void> run(pqxx::connection_base&, const std::string& media_id, const std::string& original,
-                            const std::string&) override {
-    if (behaviour_) behaviour_(media_id);
-    return std::make_shared<Result>(Result{media_id, original.size()});
+  std::shared_ptr<void> run(pqxx::connection_base&, const ClaimedJob& job, const std::string& original) override {
+    if (behaviour_) behaviour_(job.media_id);
+    return std::make_shared<Result>(Result{job.media_id, original.size()});
   }
   MediaState record(pqxx::transaction_base& tx, const std::shared_ptr<void>& result, const std::string&) override {
     const auto& r = *std::static_pointer_cast<Result>(result);

@@ -126,7 +126,7 @@ class ModerationTest : public DatabaseTest {
       const std::string original =
           read_original(original_path(originals_, child, job->media_id), child_data_key(*conn_, master_, child, false),
                         job->media_id);
-      const auto result = processor().run(*conn_, job->media_id, original, job->kind);
+      const auto result = processor().run(*conn_, *job, original);
       EXPECT_TRUE(queue.complete(*conn_, *job, [&](pqxx::transaction_base& tx) {
         processor().record(tx, result, renditions_);
       }));

@@ -61,5 +61,6 @@ void add_audit_command(CLI::App& app, CliContext& ctx);
 void add_accounts_command(CLI::App& app, CliContext& ctx);
 void add_moderation_command(CLI::App& app, CliContext& ctx);
 void add_media_command(CLI::App& app, CliContext& ctx);
+void add_reprocess_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace veil

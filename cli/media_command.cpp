@@ -37,8 +37,8 @@ void add_media_command(CLI::App& app, CliContext& ctx) {
   auto* list = cmd->add_subcommand("list", "List media items, newest first (JSON Lines: one item a line, with id "
                                            "and state)");
   list->add_option("--state", args->states,
-                   "only these states, separated by commas (received, processing, published, held, rejected, "
-                   "failed, deleted)");
+                   "only these states, separated by commas (received, processing, published, held, withdrawn, "
+                   "rejected, failed, deleted)");
   list->add_option("--journal", args->journal, "only the items of this child's journal (name or id)");
   list->callback([&ctx, args] {
     run_moderation([&] {

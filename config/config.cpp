@@ -174,6 +174,7 @@ std::map<std::string, Apply> schema(Config& c) {
       {"queue.poll_interval_s", int_field(c.queue.poll_interval_s, 1, 3600)},
       {"queue.retry_backoff_s", int_field(c.queue.retry_backoff_s, 0, 3600)},
       {"queue.drain_timeout_s", int_field(c.queue.drain_timeout_s, 0, 86400)},
+      {"queue.batch_per_second", float_field(c.queue.batch_per_second, 0, 1000)},
       {"accounts.password_min_length", int_field(c.accounts.password_min_length, 8, 128)},
       {"accounts.password_require_lower", bool_field(c.accounts.password_require_lower)},
       {"accounts.password_require_upper", bool_field(c.accounts.password_require_upper)},

@@ -130,6 +130,7 @@ struct QueueConfig {
   int poll_interval_s = 5;                     // fallback poll when no NOTIFY arrives
   int retry_backoff_s = 5;                     // delay before a failed attempt is retried
   int drain_timeout_s = 60;                    // SIGTERM: how long in-flight jobs may finish
+  double batch_per_second = 2;                 // an operator's reprocess batch: jobs per second per veild (0: no limit)
 };
 
 struct AccountsConfig {

@@ -15,6 +15,7 @@
 #include "ingest/curve_keys.h"
 #include "daemon/device_auth.h"
 #include "daemon/event_publisher.h"
+#include "daemon/event_relay.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_server.h"
 #include "daemon/metrics.h"
@@ -48,6 +49,7 @@ struct VeildService::Impl {
   std::unique_ptr<zmq::context_t> context;
   std::unique_ptr<DeviceAuth> auth;
   std::unique_ptr<EventPublisher> events;
+  std::unique_ptr<EventRelay> relay;  // events decided by other programs (media.withdrawn)
   std::unique_ptr<IngestServer> ingest;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<WebApi> web_api;
@@ -95,6 +97,10 @@ void VeildService::start() {
     }
     if (!c.events.endpoint.empty())
       m.events = std::make_unique<EventPublisher>(*m.context, c.events.endpoint, m.server_keys.secret_key);
+    if (m.events) {
+      m.relay = std::make_unique<EventRelay>(m.options.database_url, *m.events);
+      m.relay->start();
+    }
 
     IngestSettings is;
     is.endpoint = c.ingest.endpoint;
@@ -116,6 +122,7 @@ void VeildService::start() {
     ws.queue = QueueOptions{c.queue.lease_s, c.queue.max_attempts, c.queue.retry_backoff_s};
     ws.item_timeout_s = c.queue.item_timeout_s;
     ws.poll_interval_s = c.queue.poll_interval_s;
+    ws.batch_per_second = c.queue.batch_per_second;
     ws.drain_timeout_s = c.queue.drain_timeout_s;
     ws.originals_root = originals;
     ws.renditions_root = data + "/renditions";
@@ -164,6 +171,8 @@ int VeildService::stop() {
   m.http.reset();
   m.web_api.reset();  // after the server: its routes refer to it
   m.ingest.reset();
+  if (m.relay) m.relay->stop();
+  m.relay.reset();
   m.events.reset();
   if (m.auth) m.auth->stop();
   m.auth.reset();

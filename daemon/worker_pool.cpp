@@ -63,15 +63,21 @@ void worker_main(std::shared_ptr<WorkerPool::Shared> sh, std::shared_ptr<Slot> s
         lost.reset();
       }
       std::vector<FailedMedia> failed;
-      auto job = sh->queue.claim(*conn, owner, &failed);
+      const bool batch_slot = sh->batches.reserve();
+      auto job = sh->queue.claim(*conn, owner, &failed, batch_slot);
+      if (batch_slot && !(job && job->priority < 0)) sh->batches.release();
       for (const auto& f : failed) {
         spdlog::warn("job {}: failed for good: {}", f.job_id, f.reason);
         sh->report_failed(f.media_id, f.reason);
       }
       backoff = std::chrono::milliseconds(250);
       if (!job) {
-        // Idle: wait for a NOTIFY (in short slices, to notice stop), or poll_interval_s.
-        const auto until = Clock::now() + std::chrono::seconds(sh->settings.poll_interval_s);
+        // Idle: wait for a NOTIFY (in short slices, to notice stop), or poll_interval_s, or
+        // the next batch slot (a batch job may be waiting for it).
+        const auto until = Clock::now() + (batch_slot ? std::chrono::milliseconds(sh->settings.poll_interval_s * 1000)
+                                                      : std::min<std::chrono::milliseconds>(
+                                                            std::chrono::seconds(sh->settings.poll_interval_s),
+                                                            std::max(sh->batches.wait(), std::chrono::milliseconds(10))));
         while (!sh->stop && Clock::now() < until && conn->await_notification(0, 300000) == 0) {
         }
         continue;

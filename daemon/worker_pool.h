@@ -45,6 +45,7 @@ struct WorkerSettings {
   int item_timeout_s = 900;
   int poll_interval_s = 5;
   int drain_timeout_s = 60;
+  double batch_per_second = 2;  // an operator's batch jobs claimed per second at most (daemon/batch_pacer.h)
   std::string originals_root;
   std::string renditions_root;
   SecretKey master_key{};

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/batch_pacer.h"
 #include "daemon/worker_pool.h"
 #include "storage/job_queue.h"
 
@@ -43,6 +44,7 @@ struct WorkerPool::Shared {
   EventPublisher* events;  // may be null
   Metrics* metrics;        // may be null
   JobQueue queue;
+  BatchPacer batches;
   std::atomic<bool> stop{false}, watchdog_stop{false};
   std::atomic<bool> started{false};  // start() has seen every first worker ready
   mutable std::mutex slots_mutex;
@@ -53,7 +55,12 @@ struct WorkerPool::Shared {
   std::condition_variable sleep_cv;
 
   Shared(WorkerSettings s, ProcessorFactory f, EventPublisher* e, Metrics* m)
-      : settings(std::move(s)), factory(std::move(f)), events(e), metrics(m), queue(settings.queue) {}
+      : settings(std::move(s)),
+        factory(std::move(f)),
+        events(e),
+        metrics(m),
+        queue(settings.queue),
+        batches(settings.batch_per_second) {}
 
   // Sleeps up to `d`, waking early when `flag` is set (and sleep_cv notified).
   void sleep_for(std::chrono::milliseconds d, const std::atomic<bool>& flag);

@@ -106,7 +106,7 @@ bool index_usable(const MediaToProcess& media, const std::vector<FaceView>& stor
   if (media.detection != detection || index.size() != stored.size()) return false;
   for (std::size_t i = 0; i < stored.size(); ++i) {
     if (stored[i].manual) continue;
-    if (index[i].embedding.empty() || index[i].embedder != embedder) return false;
+    if (index[i].embedder != embedder) return false;  // an empty embedding is judged not embeddable
   }
   return true;
 }
@@ -138,7 +138,7 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
   std::optional<MediaToProcess> media;
   std::vector<FaceView> stored;
   std::vector<FaceEmbedding> index;
-  bool again = false;
+  bool again = false, has_renditions = false;
   {
     pqxx::read_transaction tx(db);
     media = media_to_process(tx, media_id);
@@ -155,7 +155,10 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
     if (job_kind == "reprocess" || kind == "photo") {
       stored = media_faces(tx, media_id);
       again = job_kind == "reprocess" || has_person_decisions(stored);
-      if (again) index = media_face_embeddings(tx, media_id);
+      if (again) {
+        index = media_face_embeddings(tx, media_id);
+        has_renditions = !current_renditions(tx, media_id).empty();
+      }
     }
     // Templates are held in memory and reloaded only when enrolment changed.
     const std::int64_t version = enrolment_version(tx);
@@ -206,7 +209,7 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
         if (j.decision != pf.judgement.decision) ++result->changed_faces;
         pf.judgement = j;
       }
-      if (result->changed_faces == 0 && !render_forced(result->causes)) {
+      if (result->changed_faces == 0 && has_renditions && !render_forced(result->causes)) {
         result->unchanged = true;
         result->outcome = Outcome{};
         for (std::size_t i = 0; i < decided.size(); ++i)
@@ -403,7 +406,7 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
                         fr.person.decided_at,
                         fr.person.manual,
                         fr.embedding,
-                        r.embedder});
+                        fr.person.manual ? std::string() : r.embedder});
     blurred += j.decision == Decision::blur;
     if (j.decision == Decision::keep && j.matched_child_id != 0 && j.matched_child_id != r.journal_child_id)
       kept_others.push_back(j.matched_child_id);
@@ -421,7 +424,7 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
   const std::string reason =
       r.rerendered && state == MediaState::published ? r.previous_reason : outcome.reason();
   if (r.width > 0) set_media_size(tx, r.media_id, r.width, r.height);
-  if (!r.faces.empty() || !r.renditions.empty()) set_media_detection(tx, r.media_id, r.detection);
+  if (!r.renditions.empty()) set_media_detection(tx, r.media_id, r.detection);  // the pipeline ran to its end
   set_media_state(tx, r.media_id, to_string(state), reason, r.enrolment_version);
   if (state == MediaState::held) enqueue_for_moderation(tx, r.media_id, reason);
   // Judged with consents older than a withdrawal of a child it keeps: out of view at once, and

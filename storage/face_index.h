@@ -28,8 +28,9 @@ std::vector<IndexedFace> indexed_faces(pqxx::transaction_base& tx, const std::st
 
 struct FaceEmbedding {
   std::int64_t face_id = 0;
-  Embedding embedding;   // empty: none (recorded before the index, or a box drawn by hand)
-  std::string embedder;  // "" when none
+  Embedding embedding;   // empty: the face could not be embedded, or has no entry (see embedder)
+  std::string embedder;  // the embedder it was judged with; "": no entry (recorded before the
+                         // index, or a box drawn by hand)
 };
 // The index entries of the media's faces, in faces.id order (the order of media_faces()).
 std::vector<FaceEmbedding> media_face_embeddings(pqxx::transaction_base& tx, const std::string& media_id);

@@ -168,7 +168,7 @@ void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const 
       media_id, real_array(f.bbox), real_array(f.landmarks), f.det_score, f.matched_child_id, f.similarity,
       f.decision, f.decision_reason, f.consent_event_id, f.frame_or_track, f.has_landmarks, f.decided_by,
       f.decided_at ? unix_micros(*f.decided_at) : 0, f.manual, real_array_literal(f.embedding),
-      f.embedding.empty() ? std::string() : f.embedder);
+      f.embedder);
 }
 
 void set_media_state(pqxx::transaction_base& tx, const std::string& media_id, const std::string& state,

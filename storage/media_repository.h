@@ -132,8 +132,8 @@ struct NewFace {
   std::int64_t decided_by = 0;            // accounts.id of the person who decided it; 0: the policy
   std::optional<TimePoint> decided_at;    // set exactly when decided_by is
   bool manual = false;                    // a box added by hand
-  Embedding embedding;                    // the face index; empty: none (stored as NULL)
-  std::string embedder;                   // the model that made `embedding`
+  Embedding embedding;                    // the face index; empty: not embeddable (stored as NULL)
+  std::string embedder;                   // the embedder the face was judged with; "": none (a box drawn by hand)
 };
 // Inserts one faces row of the media.
 void insert_face(pqxx::transaction_base& tx, const std::string& media_id, const NewFace& face);

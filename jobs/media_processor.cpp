@@ -195,6 +195,7 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
       for (std::size_t i = 0; i < decided.size(); ++i) {
         PhotoFace& pf = decided[i];
         const FaceView& s = stored[i];
+        pf.embedding = index[i].embedding;  // the index entry stays with the face, whoever decides it
         FaceJudgement j;
         if (s.decided_by != 0 || s.manual) {
           if (s.decision != "keep") continue;
@@ -204,7 +205,6 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
           people[i].decided_at.reset();
         } else {
           j = judge.judge(index[i].embedding);
-          pf.embedding = index[i].embedding;
         }
         if (j.decision != pf.judgement.decision) ++result->changed_faces;
         pf.judgement = j;

@@ -35,11 +35,11 @@ std::string cause_json(const ReprocessCause& cause) {
 }
 
 void lock_consents_exclusive(pqxx::transaction_base& tx) {
-  tx.exec_params0("SELECT pg_advisory_xact_lock($1)", kConsentLock);
+  tx.exec_params1("SELECT pg_advisory_xact_lock($1)", kConsentLock);
 }
 
 void lock_consents_shared(pqxx::transaction_base& tx) {
-  tx.exec_params0("SELECT pg_advisory_xact_lock_shared($1)", kConsentLock);
+  tx.exec_params1("SELECT pg_advisory_xact_lock_shared($1)", kConsentLock);
 }
 
 std::int64_t last_consent_event(pqxx::transaction_base& tx) {
@@ -78,7 +78,7 @@ std::vector<WithdrawnItem> withdraw_items_showing(pqxx::transaction_base& tx, st
   }
   queue_reprocess_jobs(tx, ids, cause, kPriorityWithdrawal);
   for (const auto& w : out)
-    tx.exec_params0("SELECT pg_notify($1, $2)", kEventsChannel,
+    tx.exec_params1("SELECT pg_notify($1, $2)", kEventsChannel,
                     nlohmann::json{{"event", "media.withdrawn"},
                                    {"media_id", w.media_id},
                                    {"state", w.state},
@@ -94,7 +94,7 @@ void withdraw_item(pqxx::transaction_base& tx, const std::string& media_id) {
       "RETURNING coalesce(journal_child_id, 0), state",
       media_id);
   if (!r.empty())
-    tx.exec_params0("SELECT pg_notify($1, $2)", kEventsChannel,
+    tx.exec_params1("SELECT pg_notify($1, $2)", kEventsChannel,
                     nlohmann::json{{"event", "media.withdrawn"},
                                    {"media_id", media_id},
                                    {"state", r[0][1].as<std::string>()},

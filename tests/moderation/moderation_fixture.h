@@ -3,7 +3,8 @@
 // Rose's consent "no"; accounts Ada (manager), Sam (senior), patel and jones (staff). upload()
 // stores an original encrypted as ingest does, with its media row and `process` job;
 // run_jobs() runs queued jobs as a veild worker does (claim, decrypt, the real
-// MediaProcessor behind the ItemProcessor seam, record with completion, then committed()).
+// MediaProcessor behind the ItemProcessor seam, record with completion, then committed());
+// run_job() is one of them. tests/reprocess/ builds on this fixture.
 #pragma once
 
 #include <array>
@@ -87,13 +88,14 @@ class ModerationTest : public DatabaseTest {
     return path;
   }
 
-  // Stores `file` as an upload to Kit's journal by `role` (staff: Mrs Patel; parent: Kit's
-  // mum), with its process job. Returns the media id.
-  std::string upload(const std::string& file, const std::string& role) {
+  // Stores `file` as an upload to Kit's journal (or `journal`'s) by `role` (staff: Mrs Patel;
+  // parent: Kit's mum), with its process job. Returns the media id.
+  std::string upload(const std::string& file, const std::string& role, std::int64_t journal = 0) {
+    if (journal == 0) journal = kit_;
     const std::string bytes = read_file(file);
     const std::string id = scalar("SELECT gen_random_uuid()::text");
-    const SecretKey key = child_data_key(*conn_, master_, kit_, true);
-    OriginalWriter writer(original_path(originals_, kit_, id), key, id);
+    const SecretKey key = child_data_key(*conn_, master_, journal, true);
+    OriginalWriter writer(original_path(originals_, journal, id), key, id);
     writer.append(bytes.data(), bytes.size());
     const std::string sha = writer.sha256_hex();
     writer.commit();
@@ -101,7 +103,7 @@ class ModerationTest : public DatabaseTest {
     NewMedia m;
     m.media_id = id;
     m.client_submission_id = id;
-    m.journal_child_id = kit_;
+    m.journal_child_id = journal;
     m.uploader_id = role == "parent" ? mum_ : patel_;
     m.uploader_role = role;
     m.kind = "photo";
@@ -118,22 +120,32 @@ class ModerationTest : public DatabaseTest {
     JobQueue queue(QueueOptions{});
     int ran = 0;
     while (auto job = queue.claim(*conn_, "test")) {
-      std::int64_t child = 0;
-      {
-        pqxx::read_transaction tx(*conn_);
-        child = media_original(tx, job->media_id)->journal_child_id;
-      }
-      const std::string original =
-          read_original(original_path(originals_, child, job->media_id), child_data_key(*conn_, master_, child, false),
-                        job->media_id);
-      const auto result = processor().run(*conn_, *job, original);
-      EXPECT_TRUE(queue.complete(*conn_, *job, [&](pqxx::transaction_base& tx) {
-        processor().record(tx, result, renditions_);
-      }));
-      processor().committed(result, renditions_);
+      run_job(queue, *job);
       ++ran;
     }
     return ran;
+  }
+
+  // The decrypted original of `media_id`, as a worker reads it.
+  std::string original_of(const std::string& media_id) {
+    std::int64_t child = 0;
+    {
+      pqxx::read_transaction tx(*conn_);
+      child = media_original(tx, media_id)->journal_child_id;
+    }
+    return read_original(original_path(originals_, child, media_id), child_data_key(*conn_, master_, child, false),
+                         media_id);
+  }
+
+  // Runs one claimed job as a worker does; returns the state record() gave the media.
+  MediaState run_job(JobQueue& queue, const ClaimedJob& job) {
+    const auto result = processor().run(*conn_, job, original_of(job.media_id));
+    MediaState state = MediaState::failed;
+    EXPECT_TRUE(queue.complete(*conn_, job, [&](pqxx::transaction_base& tx) {
+      state = processor().record(tx, result, renditions_);
+    }));
+    processor().committed(result, renditions_);
+    return state;
   }
 
   // The code of the ModerationError `call` throws.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -432,7 +433,8 @@ MediaState MediaProcessor::record(pqxx::transaction_base& tx, const ProcessedMed
   const auto withdrawn = consent_withdrawn_since(tx, r.consent_snapshot, kept_others);
   if (!withdrawn.empty() && (state == MediaState::published || state == MediaState::held)) {
     withdraw_item(tx, r.media_id);
-    queue_reprocess_jobs(tx, {r.media_id}, ReprocessCause{"consent", last_consent_event(tx)}, kPriorityWithdrawal);
+    queue_reprocess_jobs(tx, {r.media_id}, ReprocessCause{"consent", *std::max_element(withdrawn.begin(), withdrawn.end())},
+                         kPriorityWithdrawal);
     state = state == MediaState::published ? MediaState::withdrawn : MediaState::processing;
   }
   nlohmann::json detail{{"job", r.rerendered ? "reprocess" : "process"},

@@ -57,7 +57,7 @@ std::vector<std::int64_t> consent_withdrawn_since(pqxx::transaction_base& tx, st
            "SELECT DISTINCT ON (child_id) child_id, id, photo_in_others FROM consent_events "
            "WHERE child_id = ANY($1::bigint[]) ORDER BY child_id, id DESC",
            ids))
-    if (r[1].as<std::int64_t>() > since && !r[2].as<bool>()) out.push_back(r[0].as<std::int64_t>());
+    if (r[1].as<std::int64_t>() > since && !r[2].as<bool>()) out.push_back(r[1].as<std::int64_t>());
   return out;
 }
 

@@ -40,8 +40,8 @@ void lock_consents_shared(pqxx::transaction_base& tx);
 // The newest consent event's id; 0 when there is none.
 std::int64_t last_consent_event(pqxx::transaction_base& tx);
 
-// The children of `child_ids` whose latest consent event is newer than `since`
-// (consent_events.id) and says no.
+// The latest consent events of the children of `child_ids` that are newer than `since`
+// (consent_events.id) and say no: their ids, in the children's order of id.
 std::vector<std::int64_t> consent_withdrawn_since(pqxx::transaction_base& tx, std::int64_t since,
                                                   const std::vector<std::int64_t>& child_ids);
 

@@ -92,9 +92,15 @@ TEST_F(WithdrawalE2E, AChildIn50JournalsWithdrawsConsentAndEveryItemIsRenderedAg
   run("consent Kit --photos-in-others yes --recorded-by " + std::to_string(nursery.staff) + " --evidence 'form 1'");
   const auto kit = query_int(url, "SELECT id FROM children WHERE display_name = 'Kit'");
   std::vector<std::int64_t> journals;
-  for (int i = 0; i < kJournals; ++i)
-    journals.push_back(query_int(url, "INSERT INTO children (display_name) VALUES ('Child " + std::to_string(i) +
-                                          "') RETURNING id"));
+  {
+    pqxx::connection c(url);
+    pqxx::work tx(c);
+    for (int i = 0; i < kJournals; ++i)
+      journals.push_back(tx.exec1("INSERT INTO children (display_name) VALUES ('Child " + std::to_string(i) +
+                                  "') RETURNING id")[0]
+                             .as<std::int64_t>());
+    tx.commit();
+  }
 
   test::VeildProcess d;
   d.start(conf, data, tmp_.path() + "/veild.log");

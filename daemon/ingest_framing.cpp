@@ -37,7 +37,9 @@ void ReplySender::reply(const RequestContext& ctx, const char* type, json body) 
   frames.emplace_back(ctx.identity.data(), ctx.identity.size());
   frames.emplace_back(std::string(protocol::kVersion));
   frames.emplace_back(std::string(type));
-  frames.emplace_back(body.dump());
+  // A reason may quote the client's bytes (a header that is not JSON, an unknown command),
+  // which need not be UTF-8: they are replaced rather than thrown on, so every request is answered.
+  frames.emplace_back(body.dump(-1, ' ', false, json::error_handler_t::replace));
   try {
     zmq::send_multipart(socket_, frames, zmq::send_flags::dontwait);
   } catch (const zmq::error_t& e) {

@@ -73,6 +73,10 @@ const Outcome& processed_outcome(const ProcessedMedia& r) { return r.outcome; }
 const PhotoResult& processed_photo(const ProcessedMedia& r) { return r.photo; }
 const nlohmann::json& processed_video(const ProcessedMedia& r) { return r.video; }
 
+// The photo pipeline's account (result.photo) as the result to record: its outcome, faces
+// (with `people`'s decisions at the same index), renditions and size.
+static void take_photo(ProcessedMedia& result, const std::vector<PersonDecision>& people);
+
 struct MediaProcessor::Impl {
   Config config;
   FaceDetector detector;
@@ -229,16 +233,10 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
       result->photo = impl_->pipeline.process(original_bytes, judge);
       std::vector<PersonDecision> people;
       std::vector<PhotoFace> decided = carry_person_decisions(result->photo.faces, stored, people);
-      if (has_person_decisions(stored)) {
+      if (has_person_decisions(stored))
         render_again(*result, original_bytes, std::move(decided), people);
-      } else {
-        result->outcome = result->photo.outcome;
-        for (const auto& pf : result->photo.faces)
-          result->faces.push_back({0, pf.face, pf.judgement, PersonDecision{}, pf.embedding});
-        result->renditions = result->photo.renditions;
-        result->width = result->photo.width;
-        result->height = result->photo.height;
-      }
+      else
+        take_photo(*result, {});
       return result;
     }
   }
@@ -247,12 +245,7 @@ std::shared_ptr<ProcessedMedia> MediaProcessor::run(pqxx::connection_base& db, c
     run_video(*result, original_bytes, judge);
   } else {
     result->photo = impl_->pipeline.process(original_bytes, judge);
-    result->outcome = result->photo.outcome;
-    for (const auto& pf : result->photo.faces)
-      result->faces.push_back({0, pf.face, pf.judgement, PersonDecision{}, pf.embedding});
-    result->renditions = result->photo.renditions;
-    result->width = result->photo.width;
-    result->height = result->photo.height;
+    take_photo(*result, {});
   }
   if (!again) result->outcome.add(judge.outcome(false));  // the item-level rules (parent uploads)
   return result;
@@ -265,6 +258,10 @@ void MediaProcessor::render_again(ProcessedMedia& result, const std::string& ori
   } catch (const DecodeError& e) {
     result.photo = PhotoPipeline::rejected(e);
   }
+  take_photo(result, people);
+}
+
+static void take_photo(ProcessedMedia& result, const std::vector<PersonDecision>& people) {
   result.outcome = result.photo.outcome;
   for (std::size_t i = 0; i < result.photo.faces.size(); ++i) {
     const auto& pf = result.photo.faces[i];

@@ -21,6 +21,16 @@ std::string id_array(const std::vector<std::string>& ids) {
   return s + "}";
 }
 
+// media.withdrawn for veild to publish (daemon/event_relay.h), sent at the commit.
+void notify_withdrawn(pqxx::transaction_base& tx, const WithdrawnItem& w) {
+  tx.exec_params1("SELECT pg_notify($1, $2)", kEventsChannel,
+                  nlohmann::json{{"event", "media.withdrawn"},
+                                 {"media_id", w.media_id},
+                                 {"state", w.state},
+                                 {"journal_child", w.journal_child_id}}
+                      .dump());
+}
+
 std::vector<std::string> media_ids(const pqxx::result& rows) {
   std::vector<std::string> out;
   out.reserve(rows.size());
@@ -77,13 +87,7 @@ std::vector<WithdrawnItem> withdraw_items_showing(pqxx::transaction_base& tx, st
     ids.push_back(out.back().media_id);
   }
   queue_reprocess_jobs(tx, ids, cause, kPriorityWithdrawal);
-  for (const auto& w : out)
-    tx.exec_params1("SELECT pg_notify($1, $2)", kEventsChannel,
-                    nlohmann::json{{"event", "media.withdrawn"},
-                                   {"media_id", w.media_id},
-                                   {"state", w.state},
-                                   {"journal_child", w.journal_child_id}}
-                        .dump());
+  for (const auto& w : out) notify_withdrawn(tx, w);
   return out;
 }
 
@@ -93,13 +97,7 @@ void withdraw_item(pqxx::transaction_base& tx, const std::string& media_id) {
       "  updated_at = now() WHERE id = $1 AND state IN ('published', 'held') "
       "RETURNING coalesce(journal_child_id, 0), state",
       media_id);
-  if (!r.empty())
-    tx.exec_params1("SELECT pg_notify($1, $2)", kEventsChannel,
-                    nlohmann::json{{"event", "media.withdrawn"},
-                                   {"media_id", media_id},
-                                   {"state", r[0][1].as<std::string>()},
-                                   {"journal_child", r[0][0].as<std::int64_t>()}}
-                        .dump());
+  if (!r.empty()) notify_withdrawn(tx, {media_id, r[0][0].as<std::int64_t>(), r[0][1].as<std::string>()});
 }
 
 int queue_reprocess_jobs(pqxx::transaction_base& tx, const std::vector<std::string>& ids, const ReprocessCause& cause,

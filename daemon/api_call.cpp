@@ -7,6 +7,7 @@
 
 #include "daemon/api_error.h"
 #include "daemon/api_session.h"
+#include "ingest/protocol.h"
 #include "moderation/moderation_service.h"
 
 namespace veil {
@@ -41,8 +42,14 @@ std::string error_body(const std::string& message) { return nlohmann::json{{"err
 
 nlohmann::json ApiCall::body() const {
   if (request.body.empty()) return nlohmann::json::object();
-  nlohmann::json parsed = nlohmann::json::parse(request.body, nullptr, false);
-  if (parsed.is_discarded()) throw ApiError(400, "the body is not valid JSON");
+  nlohmann::json parsed;
+  try {
+    parsed = protocol::parse_untrusted_json(request.body);
+  } catch (const nlohmann::json::exception&) {
+    throw ApiError(400, "the body is not valid JSON");
+  } catch (const std::invalid_argument& e) {
+    throw ApiError(400, std::string("the body is refused: ") + e.what());
+  }
   if (!parsed.is_object()) throw ApiError(400, "the body must be a JSON object");
   return parsed;
 }

@@ -20,9 +20,12 @@ std::optional<IncomingRequest> read_request(std::vector<zmq::message_t>& frames)
     return r;
   }
   try {
-    r.header = json::parse(frames[3].to_string_view());
+    r.header = protocol::parse_untrusted_json(frames[3].to_string_view());
   } catch (const json::exception& e) {
     r.malformed = Nack{"bad_request", std::string("header is not JSON: ") + e.what()};
+    return r;
+  } catch (const std::invalid_argument& e) {
+    r.malformed = Nack{"bad_request", std::string("header refused: ") + e.what()};
     return r;
   }
   if (r.header.is_object() && r.header.contains("seq")) r.ctx.seq = r.header["seq"];

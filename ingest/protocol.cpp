@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace veil::protocol {
 
@@ -18,6 +19,15 @@ std::string content_type_for_name(const std::string& file_name) {
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   const auto it = types.find(ext);
   return it == types.end() ? "application/octet-stream" : it->second;
+}
+
+nlohmann::json parse_untrusted_json(std::string_view text, int max_depth) {
+  return nlohmann::json::parse(text, [max_depth](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= max_depth)
+      throw std::invalid_argument("JSON nested deeper than " + std::to_string(max_depth) + " levels");
+    return true;
+  });
 }
 
 }  // namespace veil::protocol

@@ -10,6 +10,9 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "policy/media_state.h"
 
@@ -73,5 +76,15 @@ inline std::string kind_for_content_type(const std::string& type) {
 
 // A content type from a file name's extension ("application/octet-stream" when unknown).
 std::string content_type_for_name(const std::string& file_name);
+
+// Nesting allowed in JSON from outside (ingest headers, the HTTP API's bodies): far more than
+// any message of the protocol or the API has.
+inline constexpr int kMaxJsonDepth = 64;
+
+// JSON from outside: throws nlohmann::json::parse_error for text that is not JSON, and
+// std::invalid_argument for arrays or objects nested deeper than `max_depth`, refused while
+// parsing, before they are built: a value that deep would exhaust the stack when it is copied,
+// written out or destroyed.
+nlohmann::json parse_untrusted_json(std::string_view text, int max_depth = kMaxJsonDepth);
 
 }  // namespace veil::protocol

@@ -80,5 +80,25 @@ TEST(IngestFraming, AReasonQuotingBytesThatAreNotUtf8IsStillSent) {
   EXPECT_EQ(body.at("code"), "bad_request");
 }
 
+// A header nested far deeper than any message (the size limits allow megabytes of "[") is
+// refused while it is parsed: building, copying or destroying it would exhaust the stack.
+TEST(IngestFraming, AHeaderNestedTooDeepIsRefusedNotBuilt) {
+  Pair p;
+  const std::string deep = "{\"seq\": " + std::string(200000, '[') + std::string(200000, ']') + "}";
+  auto frames = p.to_router({"VEIL/1", "SUBMIT", deep});
+  auto request = read_request(frames);
+  ASSERT_TRUE(request.has_value());
+  ASSERT_TRUE(request->malformed.has_value());
+  EXPECT_EQ(request->malformed->code, "bad_request");
+  EXPECT_NE(request->malformed->reason.find("nested deeper than"), std::string::npos) << request->malformed->reason;
+  // Nesting a message can have is read as before.
+  const std::string fine = "{\"seq\": " + std::string(10, '[') + "1" + std::string(10, ']') + "}";
+  frames = p.to_router({"VEIL/1", "SUBMIT", fine});
+  request = read_request(frames);
+  ASSERT_TRUE(request.has_value());
+  EXPECT_FALSE(request->malformed.has_value());
+  EXPECT_EQ(request->ctx.seq.dump(), std::string(10, '[') + "1" + std::string(10, ']'));
+}
+
 }  // namespace
 }  // namespace veil

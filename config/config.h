@@ -48,6 +48,10 @@ struct DetectionConfig {
   double nms_threshold = 0.3;
   std::string mode = "default";  // "default" or "thorough"
   double second_score_threshold = 0.5;  // the second detector's minimum confidence
+  // The crowd rule (policy/crowd_rule.h): a photo with at least crowd_min_faces faces under
+  // crowd_face_height px tall is held; crowd_min_faces = 0 turns it off.
+  int crowd_min_faces = 6;
+  double crowd_face_height = 24;
 };
 
 struct MatchingConfig {
@@ -66,6 +70,8 @@ struct EnrolmentConfig {
 struct RedactionConfig {
   std::string style = "pixelate_blur";  // or "solid"
   double expand = 1.6;
+  double small_face_expand = 1.7;   // used for faces under small_face_height px when larger
+  double small_face_height = 96;
   int cells = 8;
 };
 

@@ -6,16 +6,23 @@
 //      is blurred (redaction_region + the ellipse redact_face paints, rasterised into a mask);
 //  (c) verification TAR at FAR 1e-2 / 1e-3 over all pairs of faces/ (kind=single, largest face);
 //  (d) open-set identification, two photos enrolled per identity with >= 3 photos;
+//  (e) what goes out: each set through the photo pipeline with every face judged blur:
+//      published and held counts, the painted share by face height and the annotated faces
+//      left unpainted in published photos (< 16, 16-24, 24-32, >= 32 px);
 //  and the detector's time on a large photo (--large FILE, e.g. a 12 MP JPEG) against one plain
 //  YuNet 640x480 pass measured in the same process.
 //
 // Usage: face_accuracy [--testdata DIR] [--models DIR] [--large FILE] [--threads N]
-//                      [--score X] [--sweep] [--skip-recognition] [--no-second-detector] [--second-score X] [--misses DIR]
+//                      [--score X] [--sweep] [--skip-recognition] [--skip-detection] [--skip-published]
+//                      [--no-second-detector] [--second-score X] [--misses DIR]
+//                      [--expand X] [--small-expand X] [--small-height PX] [--crowd-faces N] [--crowd-height PX]
 //                      [--mirror 0|1] [--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]
-// (the last group overrides the detector's pass planning in both modes, for experiments)
+// (the last two groups override the redaction, the crowd rule and the detector's pass planning,
+// for experiments; the crowd and redaction ones apply to (e) only)
 // The detector is set up as veil's default configuration: YuNet 2022mar with the YuNet 2023mar
 // second network (--no-second-detector: the first alone). --misses DIR lists every face >= 32 px
-// left uncovered with the detections around it and draws them into DIR.
+// left uncovered with the detections around it and draws them into DIR; in (e), every face
+// >= 24 px left unpainted in a published photo and one line per photo (faces found by size).
 // Images are decoded with cv::imread. Run through benchmarks/face_accuracy.sh.
 #include <algorithm>
 #include <array>

@@ -161,6 +161,8 @@ std::map<std::string, Apply> schema(Config& c) {
       {"ingest.chunk_bytes", int_field(c.ingest.chunk_bytes, 4096, 64LL << 20)},
       {"ingest.upload_idle_timeout_s", int_field(c.ingest.upload_idle_timeout_s, 1, 86400)},
       {"ingest.max_open_uploads", int_field(c.ingest.max_open_uploads, 1, 10000)},
+      {"ingest.device_uploads_per_minute", int_field(c.ingest.device_uploads_per_minute, 0, 1000000)},
+      {"ingest.device_upload_burst", int_field(c.ingest.device_upload_burst, 1, 1000000)},
       {"ingest.device_cache_refresh_s", int_field(c.ingest.device_cache_refresh_s, 1, 86400)},
       {"ingest.server_public_key", string_field(c.ingest.server_public_key)},
       {"ingest.client_key_file", string_field(c.ingest.client_key_file)},

@@ -194,6 +194,26 @@ TEST_F(IngestTest, RefusalsSayWhyAndWhetherRetryingHelps) {
   EXPECT_EQ(files, 1);
 }
 
+// A device over its upload rate is refused with a retryable NACK that says when to retry;
+// what it sent before the limit is stored, what it sent after is not.
+TEST_F(IngestTest, ADeviceOverItsUploadRateIsToldToRetryLater) {
+  Config config = base_config();
+  config.ingest.device_uploads_per_minute = 1;  // one a minute after a burst of three
+  config.ingest.device_upload_burst = 3;
+  auto& service = start(config);
+  auto c = client(service);
+  for (int i = 0; i < 3; ++i) {
+    const SubmitReply r = c->submit_bytes(test::photo_request(nursery_, "rate-" + std::to_string(i)), "photo " + std::to_string(i));
+    EXPECT_TRUE(r.acked) << i << ": " << r.code << " " << r.reason;
+  }
+  const SubmitReply over = c->submit_bytes(test::photo_request(nursery_, "rate-3"), "photo 3");
+  EXPECT_FALSE(over.acked);
+  EXPECT_EQ(over.code, "rate_limited") << over.reason;
+  EXPECT_TRUE(over.retryable);
+  EXPECT_NE(over.reason.find("retry in"), std::string::npos) << over.reason;
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM media"), 3);
+}
+
 TEST_F(IngestTest, LargeFilesGoInResumableChunks) {
   Config config = base_config();
   config.ingest.chunk_bytes = 256 * 1024;

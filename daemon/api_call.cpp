@@ -5,9 +5,9 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "daemon/api_body.h"
 #include "daemon/api_error.h"
 #include "daemon/api_session.h"
-#include "ingest/protocol.h"
 #include "moderation/moderation_service.h"
 
 namespace veil {
@@ -40,19 +40,7 @@ ApiContext::ApiContext(const std::string& database_url, std::size_t threads, Ses
 
 std::string error_body(const std::string& message) { return nlohmann::json{{"error", message}}.dump(); }
 
-nlohmann::json ApiCall::body() const {
-  if (request.body.empty()) return nlohmann::json::object();
-  nlohmann::json parsed;
-  try {
-    parsed = protocol::parse_untrusted_json(request.body);
-  } catch (const nlohmann::json::exception&) {
-    throw ApiError(400, "the body is not valid JSON");
-  } catch (const std::invalid_argument& e) {
-    throw ApiError(400, std::string("the body is refused: ") + e.what());
-  }
-  if (!parsed.is_object()) throw ApiError(400, "the body must be a JSON object");
-  return parsed;
-}
+nlohmann::json ApiCall::body() const { return parse_api_body(request.body); }
 
 int ApiCall::int_param(const std::string& name, int fallback, int lo, int hi) const {
   if (!request.has_param(name.c_str())) return fallback;

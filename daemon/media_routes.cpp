@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <pqxx/pqxx>
 
+#include "daemon/api_body.h"
 #include "daemon/api_error.h"
 #include "daemon/api_routes.h"
 #include "daemon/event_publisher.h"
@@ -15,34 +16,6 @@ namespace {
 
 const std::string kItem = R"(/api/media/([0-9a-fA-F-]{36}))";
 const std::string kFace = kItem + R"(/faces/([0-9]{1,4}))";
-
-std::string note_of(const nlohmann::json& body) {
-  const auto it = body.find("note");
-  if (it == body.end() || it->is_null()) return "";
-  if (!it->is_string()) throw ApiError(400, "\"note\" must be a string");
-  std::string note = it->get<std::string>();
-  if (note.size() > 2000) throw ApiError(400, "\"note\" is longer than 2000 bytes");
-  return note;
-}
-
-std::array<float, 4> box_of(const nlohmann::json& body) {
-  const auto it = body.find("box");
-  if (it == body.end() || !it->is_array() || it->size() != 4)
-    throw ApiError(400, "\"box\" must be [x, y, w, h] in the photo's pixels");
-  std::array<float, 4> box{};
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (!(*it)[i].is_number()) throw ApiError(400, "\"box\" must hold 4 numbers");
-    box[i] = (*it)[i].get<float>();
-  }
-  return box;
-}
-
-std::int64_t child_of(const nlohmann::json& body) {
-  const auto it = body.find("child");
-  if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0)
-    throw ApiError(400, "\"child\" must be a child's id");
-  return it->get<std::int64_t>();
-}
 
 std::vector<std::string> states_of(const ApiCall& c, const std::string& fallback) {
   const std::string text = c.request.has_param("state") ? c.request.get_param_value("state") : fallback;

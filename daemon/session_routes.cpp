@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <pqxx/pqxx>
 
+#include "daemon/api_body.h"
 #include "daemon/api_error.h"
 #include "daemon/api_routes.h"
 #include "daemon/api_session.h"
@@ -16,14 +17,6 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 256, kMaxPasswordBytes = 1024;
 
 nlohmann::json account_json(const Account& a) { return {{"name", a.name}, {"role", std::string(role_name(a.role))}}; }
-
-std::string string_field(const nlohmann::json& body, const char* key, std::size_t max_bytes) {
-  const auto it = body.find(key);
-  if (it == body.end() || !it->is_string()) throw ApiError(400, std::string("\"") + key + "\" must be a string");
-  std::string v = it->get<std::string>();
-  if (v.empty() || v.size() > max_bytes) throw ApiError(400, std::string("\"") + key + "\" is empty or too long");
-  return v;
-}
 
 void log_in(ApiContext& context, ApiCall& call) {
   // A cross-site form cannot send application/json without the browser asking first, so

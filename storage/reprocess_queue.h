@@ -74,7 +74,11 @@ int queue_reprocess_jobs(pqxx::transaction_base& tx, const std::vector<std::stri
 // only faces decided keep.
 std::vector<std::string> media_with_child(pqxx::transaction_base& tx, std::int64_t child_id, bool kept_only);
 
-// Items (published, held or withdrawn) created at or after `since_unix` (0: all), oldest first.
+// Items (published, held or withdrawn) outside `child_id`'s own journal with a face kept for
+// the child.
+std::vector<std::string> media_keeping_child_elsewhere(pqxx::transaction_base& tx, std::int64_t child_id);
+
+// Items (published, held or withdrawn, not imported) created at or after `since_unix` (0: all), oldest first.
 std::vector<std::string> media_since(pqxx::transaction_base& tx, std::int64_t since_unix);
 
 // An operator's batch (`veil reprocess`).

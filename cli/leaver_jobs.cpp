@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "leavers/leaver_job.h"
@@ -37,8 +39,19 @@ std::vector<nlohmann::json> run_queued_leaver_jobs(pqxx::connection& c, const Cl
   std::vector<nlohmann::json> out;
   const std::string owner = "veil:" + std::to_string(::getpid());
   while (auto job = queue.claim(c, owner, nullptr, true, kind)) {
+    // No watchdog here: the export's progress renews the lease (no transaction is open on `c`
+    // while the files are checked and written).
+    const ExportProgress bar = terminal_export_progress();
+    auto renewed = std::chrono::steady_clock::now();
+    const auto every = std::chrono::seconds(std::max(1, ctx.config.queue.lease_s / 3));
+    const ExportProgress progress = [&](const char* phase, double fraction) {
+      if (bar) bar(phase, fraction);
+      if (std::chrono::steady_clock::now() - renewed < every) return;
+      queue.renew(c, *job);
+      renewed = std::chrono::steady_clock::now();
+    };
     try {
-      out.push_back(run_leaver_job(c, queue, *job, settings, ctx.actor(), terminal_export_progress()).summary);
+      out.push_back(run_leaver_job(c, queue, *job, settings, ctx.actor(), progress).summary);
     } catch (const std::exception& e) {
       queue.fail(c, *job, e.what(), true);
       out.push_back({{"job", job->id}, {"kind", job->kind}, {"error", e.what()}});

@@ -26,9 +26,9 @@ LeaverJobResult run_export(pqxx::connection_base& conn, JobQueue& queue, const C
     record_leaver_export(tx, job.child_id, exported.path, exported.bytes, exported.sha256);
     audit_export(tx, job.child_id, exported, "leaver", actor);
   });
-  if (returned || !r.recorded) {
+  if (returned) {
     std::error_code ec;
-    if (returned) std::filesystem::remove(path, ec);
+    std::filesystem::remove(path, ec);
   }
   r.summary = {{"job", job.id},        {"kind", "export"},           {"child", job.child_id},
                {"path", exported.path}, {"bytes", exported.bytes},   {"sha256", exported.sha256},

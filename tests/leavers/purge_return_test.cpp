@@ -3,7 +3,11 @@
 // remains but the anonymised audit rows, an original copied aside cannot be decrypted, the
 // child's faces in other journals are rendered again blurred, and the audit chain verifies; a
 // return restores everything.
+#include <chrono>
 #include <filesystem>
+#include <thread>
+
+#include "daemon/purge_schedule.h"
 
 #include "leavers/purge.h"
 #include "storage/audit_log.h"
@@ -143,6 +147,19 @@ TEST_F(PurgeTest, NothingIsPurgedBeforeTheGracePeriodEnds) {
   EXPECT_FALSE(purge_child(tx, kit_, settings_, 0, "test")) << "not due";
   tx.commit();
   EXPECT_EQ(count("SELECT count(*) FROM children WHERE id = " + std::to_string(kit_)), 1);
+}
+
+TEST_F(PurgeTest, VeildsDailyLookQueuesTheDuePurgesOnce) {
+  leave(kit_, "2026-01-05");
+  leave(rose_);  // not due
+  PurgeSchedule schedule(db_.url(), 3600);
+  schedule.start();  // looks at once, then hourly here (daily in veild)
+  const std::string purges = "SELECT count(*) FROM jobs WHERE kind = 'purge' AND child_id = " + std::to_string(kit_);
+  for (int i = 0; i < 100 && count(purges) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  schedule.stop();
+  EXPECT_EQ(count(purges), 1);
+  EXPECT_EQ(schedule.run_once(), 0) << "one purge job per leaver";
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'purge'"), 1);
 }
 
 TEST_F(PurgeTest, AReturnWithinTheGracePeriodRestoresEverything) {

@@ -13,6 +13,7 @@
 #include "leavers/leaver_flow.h"
 #include "storage/children_repository.h"
 #include "storage/database.h"
+#include "storage/leaver_repository.h"
 #include "storage/media_repository.h"
 
 namespace veil {
@@ -65,6 +66,12 @@ void add_children_command(CLI::App& app, CliContext& ctx) {
       j["consent_event_id"] = history.empty() ? nlohmann::json(nullptr) : nlohmann::json(history.back().id);
       j["templates"] = template_count(tx, c.id);
       j["journal_media"] = journal_media_count(tx, c.id);
+      if (const auto l = find_leaver(tx, c.id)) {
+        j["leaver"] = {{"left_on", l->left_on}, {"purge_due", l->purge_due}};
+        if (!l->export_path.empty())
+          j["leaver"]["export"] = {{"path", l->export_path}, {"bytes", l->export_bytes}, {"sha256", l->export_sha256},
+                                   {"exported_at", l->exported_at}};
+      }
       std::cout << j.dump(2) << std::endl;
     });
   });

@@ -68,6 +68,14 @@ TEST_F(LeaverEndToEnd, ExportLeaveImportPurge) {
   EXPECT_EQ(l["export"]["recorded"], true) << left.out;
   EXPECT_EQ(sql("SELECT export_sha256 FROM leavers"), l["export"]["sha256"].get<std::string>() + "\n");
   EXPECT_EQ(veil("children leave Kit").exit_code, 2) << "already left";
+  const auto shown = nlohmann::json::parse(veil("children show Kit").out);
+  EXPECT_EQ(shown["leaver"]["purge_due"], "2026-02-04");
+  EXPECT_EQ(shown["leaver"]["export"]["sha256"], l["export"]["sha256"]);
+  EXPECT_EQ(veil("children leave Rose --on 2026-02-30").exit_code, 1) << "no such child";
+  ASSERT_EQ(veil("children add Rose").exit_code, 0);
+  const auto bad_date = veil("children leave Rose --on 2026-02-30");
+  EXPECT_EQ(bad_date.exit_code, 2) << bad_date.err;
+  EXPECT_EQ(sql("SELECT status FROM children WHERE display_name = 'Rose'"), "active\n") << "nothing half-done";
 
   // The receiving setting: a damaged file is refused whole, the genuine one imported.
   ASSERT_EQ(veil("migrate", &second_, "/data2").exit_code, 0);
@@ -91,7 +99,7 @@ TEST_F(LeaverEndToEnd, ExportLeaveImportPurge) {
   ASSERT_EQ(purge.exit_code, 0) << purge.out << purge.err;
   const auto summary = last_line(purge.out);
   EXPECT_EQ(summary["purged"], 1) << purge.out;
-  EXPECT_EQ(sql("SELECT count(*) FROM children"), "0\n");
+  EXPECT_EQ(sql("SELECT display_name FROM children"), "Rose\n") << "Kit's row is gone";
   EXPECT_EQ(sql("SELECT count(*) FROM media"), "0\n");
   EXPECT_EQ(sql("SELECT count(*) FROM renditions"), "0\n");
   EXPECT_EQ(sql("SELECT count(*) FROM face_templates"), "0\n");

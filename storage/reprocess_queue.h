@@ -27,8 +27,9 @@ namespace veil {
 
 // What asked for a reprocess job; cited by the job's audit row.
 struct ReprocessCause {
-  std::string kind;     // consent | template | child_left | assignment | manager | operator
-  std::int64_t id = 0;  // consent_events.id, face_templates.id, children.id, faces.id, reprocess_batches.id
+  std::string kind;     // consent | template | child_left | child_returned | child_purged | assignment | manager | operator
+  std::int64_t id = 0;  // consent_events.id, face_templates.id, children.id (child_purged: 0, the child is gone),
+                        // faces.id, reprocess_batches.id
 };
 // {"kind": ..., "id": ...}
 std::string cause_json(const ReprocessCause& cause);

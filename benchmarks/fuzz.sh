@@ -25,7 +25,7 @@ BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 SHARED=${VEIL_SHARED_DIR:-$ROOT/../shared}
 CXX_BIN=${CXX:-clang++-14}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ingest_request config_parse)
+[ ${#targets[@]} -gt 0 ] || targets=(ingest_request config_parse decode_image)
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$CXX_BIN" \
   -DVEIL_SANITIZE=ON -DVEIL_FUZZ=ON >/dev/null
@@ -45,6 +45,9 @@ seed() {
   case $target in
     ingest_request) cp "$ROOT"/fuzz/seeds/ingest/* "$corpus/" ;;
     config_parse) cp "$ROOT"/fuzz/seeds/config/* "$ROOT/config/veil.example.toml" "$corpus/" ;;
+    # The robustness set's pictures under 256 KiB (every format, corrupt files, bombs).
+    decode_image) find "$SHARED/testdata/robustness" -type f -size -256k ! -name '*.tsv' ! -name '*.md' \
+                    ! -name '*.mp4' ! -name '*.mov' ! -name '*.mkv' ! -name '*.webm' -exec cp {} "$corpus/" \; ;;
   esac
 }
 

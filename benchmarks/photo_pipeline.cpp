@@ -82,11 +82,7 @@ int main(int argc, char** argv) {
   policy.gallery_dir = argv[2];
   policy.journal_child = argv[3];
   auto judge = veil::make_gallery_judge(policy, detector, embedder, config);
-  veil::PhotoOptions options;
-  options.limits = veil::decode_limits(config);
-  options.redact = veil::redact_options(config);
-  options.renditions = veil::rendition_options(config);
-  veil::PhotoPipeline pipeline(detector, embedder, options);
+  veil::PhotoPipeline pipeline(detector, embedder, veil::photo_options(config));
   const double setup_ms = ms_since(setup_start);
 
   std::vector<double> times, cpu, faults;

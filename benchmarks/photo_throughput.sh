@@ -9,6 +9,7 @@
 # given by the caller is used instead. `veil process` and vipsthumbnail run as a user runs them.
 #
 # Usage: benchmarks/photo_throughput.sh [RUNS]   (default 5 runs per file)
+# Environment: VEIL_CONFIG, a configuration file `veil process` reads (-c), to compare settings.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${VEIL_BUILD_DIR:-$here/build}
@@ -39,8 +40,8 @@ time_loop() {
 }
 peak_kb() { /usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -n 1; }
 
-veil_process() { "$veil" process "$1" --gallery "$tmp/gallery" --journal obama --out "$tmp/out"; }
-veil_thorough() { "$veil" process "$1" --thorough --gallery "$tmp/gallery" --journal obama --out "$tmp/out"; }
+veil_process() { "$veil" ${VEIL_CONFIG:+-c "$VEIL_CONFIG"} process "$1" --gallery "$tmp/gallery" --journal obama --out "$tmp/out"; }
+veil_thorough() { "$veil" ${VEIL_CONFIG:+-c "$VEIL_CONFIG"} process "$1" --thorough --gallery "$tmp/gallery" --journal obama --out "$tmp/out"; }
 baseline() { vipsthumbnail -s 2048 -o "$tmp/thumb.jpg[Q=85]" "$1"; }
 
 report() {

@@ -179,11 +179,7 @@ int run_process(CliContext& ctx, const ProcessArgs& args) {
 
   if (video) return run_process_video(ctx, args, *detector, *embedder, *judge);
 
-  PhotoOptions options;
-  options.limits = decode_limits(ctx.config);
-  options.redact = redact_options(ctx.config);
-  options.renditions = rendition_options(ctx.config);
-  PhotoPipeline pipeline(*detector, *embedder, options);
+  PhotoPipeline pipeline(*detector, *embedder, photo_options(ctx.config));
   PhotoResult result;
   try {
     DecodedImage image = decoded.get();

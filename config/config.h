@@ -48,6 +48,10 @@ struct DetectionConfig {
   double nms_threshold = 0.3;
   std::string mode = "default";  // "default" or "thorough"
   double second_score_threshold = 0.5;  // the second detector's minimum confidence
+  // The crowd rule (policy/crowd_rule.h): a photo with at least crowd_min_faces faces under
+  // crowd_face_height px tall is held; crowd_min_faces = 0 turns it off.
+  int crowd_min_faces = 6;
+  double crowd_face_height = 24;
 };
 
 struct MatchingConfig {
@@ -66,6 +70,8 @@ struct EnrolmentConfig {
 struct RedactionConfig {
   std::string style = "pixelate_blur";  // or "solid"
   double expand = 1.6;
+  double small_face_expand = 1.7;   // used for faces under small_face_height px when larger
+  double small_face_height = 96;
   int cells = 8;
 };
 
@@ -100,6 +106,10 @@ struct IngestConfig {
   std::int64_t chunk_bytes = 1024 * 1024;      // largest CHUNK frame accepted
   int upload_idle_timeout_s = 600;             // an unfinished chunked upload is dropped after this
   int max_open_uploads = 64;                   // chunked uploads in progress at once
+  // Per device (daemon/device_rate_limit.h): uploads started a minute, after a burst of
+  // device_upload_burst; more get a retryable `rate_limited`. 0: no limit.
+  int device_uploads_per_minute = 1200;
+  int device_upload_burst = 200;
   int device_cache_refresh_s = 30;             // how often the registered-device cache is reloaded
   std::string server_public_key;               // veil submit: the daemon's key (Z85); empty: <data_dir>/curve/server.pub
   std::string client_key_file;                 // veil submit: the device key file made by `veil keygen`

@@ -7,6 +7,8 @@
 #include <sodium.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <variant>
@@ -17,6 +19,7 @@
 #include <zmq_addon.hpp>
 
 #include "daemon/device_auth.h"
+#include "daemon/device_rate_limit.h"
 #include "daemon/event_publisher.h"
 #include "daemon/ingest_framing.h"
 #include "daemon/ingest_request.h"
@@ -38,12 +41,14 @@ struct IngestServer::Impl {
   std::unique_ptr<ReplySender> out;  // on `socket`
   UploadStore store;
   UploadAssembler uploads;
+  DeviceRateLimit rate;
   std::atomic<bool> stop{false};
 
   Impl(zmq::context_t& c, IngestSettings s, DeviceAuth* a, EventPublisher* e, Metrics* m)
       : context(c), settings(std::move(s)), auth(a), events(e), metrics(m),
         store(settings.database_url, settings.originals_root, settings.master_key, m),
-        uploads(settings.chunk_bytes, settings.max_open_uploads, settings.upload_idle_timeout_s) {}
+        uploads(settings.chunk_bytes, settings.max_open_uploads, settings.upload_idle_timeout_s),
+        rate(settings.device_uploads_per_minute, settings.device_upload_burst) {}
 
   // Makes the original `writer` holds durable, then commits the rows; ACK or NACK.
   void finish(RequestContext& ctx, Submission& s, OriginalWriter& writer) {
@@ -66,7 +71,15 @@ struct IngestServer::Impl {
   }
 
   // The key to store admitted `s` with; nullopt when refused or stored already (answered).
+  // A device over its rate (without CURVE: all local clients together) is refused first.
   std::optional<SecretKey> admit(RequestContext& ctx, Submission& s) {
+    if (const double wait = rate.admit(ctx.device ? ctx.device->id : 0); wait > 0) {
+      char why[160];
+      std::snprintf(why, sizeof why, "this device started more than %d uploads a minute (ingest.device_uploads_per_minute); retry in %.0f s",
+                    settings.device_uploads_per_minute, std::ceil(wait));
+      out->nack(ctx, {"rate_limited", why, true}, s.media.client_submission_id);
+      return std::nullopt;
+    }
     const auto admitted = store.admit(s);
     const auto& sid = s.media.client_submission_id;
     if (const auto* n = std::get_if<Nack>(&admitted)) {

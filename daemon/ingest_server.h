@@ -40,6 +40,8 @@ struct IngestSettings {
   std::int64_t chunk_bytes = 1LL << 20;
   int upload_idle_timeout_s = 600;
   int max_open_uploads = 64;
+  int device_uploads_per_minute = 0;  // 0: no per-device limit (daemon/device_rate_limit.h)
+  int device_upload_burst = 1;
 };
 
 class IngestServer {

@@ -116,6 +116,8 @@ void VeildService::start() {
     is.chunk_bytes = c.ingest.chunk_bytes;
     is.upload_idle_timeout_s = c.ingest.upload_idle_timeout_s;
     is.max_open_uploads = c.ingest.max_open_uploads;
+    is.device_uploads_per_minute = c.ingest.device_uploads_per_minute;
+    is.device_upload_burst = c.ingest.device_upload_burst;
     m.ingest = std::make_unique<IngestServer>(*m.context, is, m.auth.get(), m.events.get(), &m.metrics);
     m.ingest->start();
 

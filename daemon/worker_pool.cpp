@@ -138,6 +138,10 @@ void watchdog_main(std::shared_ptr<WorkerPool::Shared> sh) {
   std::unique_ptr<pqxx::connection> conn;
   const auto limit = std::chrono::seconds(sh->settings.item_timeout_s);
   const auto renew_every = std::chrono::milliseconds(std::max(200, sh->settings.queue.lease_s * 1000 / 3));
+  // Replacements owed for abandoned workers. Stuck threads still running count against a cap
+  // of twice the pool, so a replacement may have to wait until one of them returns; it is
+  // owed until then, never dropped (else the pool could end with no worker at all).
+  int owed = 0;
   while (!sh->watchdog_stop) {
     sh->sleep_for(std::chrono::milliseconds(200), sh->watchdog_stop);
     std::vector<std::shared_ptr<Slot>> slots;
@@ -160,6 +164,7 @@ void watchdog_main(std::shared_ptr<WorkerPool::Shared> sh) {
         if (over) slot->abandoned = true;
         if (renew) slot->last_renewal = now;
       }
+      owed += over;
       try {
         if (!conn) conn = std::make_unique<pqxx::connection>(sh->url());
         if (over) {
@@ -169,11 +174,6 @@ void watchdog_main(std::shared_ptr<WorkerPool::Shared> sh) {
           spdlog::error("job {}: media {}: {}; worker {} abandoned", job->id, job->media_id, error, slot->index);
           const FailResult r = sh->queue.fail(*conn, *job, error, true);
           if (r.final) sh->report_failed(job->media_id, "processing failed: " + error);
-          if (!sh->stop && live < 2 * sh->settings.workers) {
-            spawn_worker(sh);
-            ++live;
-            spdlog::warn("worker pool: started a replacement worker");
-          }
         } else if (renew && !sh->queue.renew(*conn, *job)) {
           std::lock_guard<std::mutex> lock(slot->mutex);
           slot->lease_lost = true;
@@ -183,6 +183,10 @@ void watchdog_main(std::shared_ptr<WorkerPool::Shared> sh) {
         spdlog::warn("watchdog: database problem: {}", e.what());
         conn.reset();
       }
+    }
+    for (; owed > 0 && !sh->stop && live < 2 * sh->settings.workers; --owed, ++live) {
+      spawn_worker(sh);
+      spdlog::warn("worker pool: started a replacement worker");
     }
   }
 }

@@ -89,7 +89,7 @@ struct MediaProcessor::Impl {
       : config(c),
         detector(detector_options(c)),
         embedder(embedder_options(c)),
-        pipeline(detector, embedder, PhotoOptions{decode_limits(c), redact_options(c), rendition_options(c), true}),
+        pipeline(detector, embedder, photo_options(c)),
         matcher(matcher_options(c)) {}
 };
 

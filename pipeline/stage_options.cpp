@@ -54,10 +54,25 @@ DecodeLimits decode_limits(const Config& config) {
   return l;
 }
 
+CrowdRule crowd_rule(const Config& config) {
+  return CrowdRule{config.detection.crowd_min_faces, static_cast<float>(config.detection.crowd_face_height)};
+}
+
+PhotoOptions photo_options(const Config& config) {
+  PhotoOptions o;
+  o.limits = decode_limits(config);
+  o.redact = redact_options(config);
+  o.renditions = rendition_options(config);
+  o.crowd = crowd_rule(config);
+  return o;
+}
+
 RedactOptions redact_options(const Config& config) {
   RedactOptions o;
   o.style = parse_redaction_style(config.redaction.style);
   o.expand = static_cast<float>(config.redaction.expand);
+  o.small_face_expand = static_cast<float>(config.redaction.small_face_expand);
+  o.small_face_height = static_cast<float>(config.redaction.small_face_height);
   o.cells = config.redaction.cells;
   return o;
 }

@@ -7,6 +7,7 @@
 #include "models/face_detector.h"
 #include "models/face_embedder.h"
 #include "pipeline/photo/decode.h"
+#include "pipeline/photo/photo_pipeline.h"
 #include "policy/face_matcher.h"
 #include "pipeline/photo/redact.h"
 #include "pipeline/photo/renditions.h"
@@ -18,6 +19,9 @@ EmbedderOptions embedder_options(const Config& config);
 DecodeLimits decode_limits(const Config& config);
 RedactOptions redact_options(const Config& config);
 RenditionOptions rendition_options(const Config& config);
+CrowdRule crowd_rule(const Config& config);
+// The photo pipeline's options (limits, redaction, renditions, crowd rule), verification on.
+PhotoOptions photo_options(const Config& config);
 MatcherOptions matcher_options(const Config& config);
 struct VideoOptions;
 VideoOptions video_options(const Config& config);

@@ -44,6 +44,9 @@ inline constexpr const char* processing_error = "processing_error";
 inline constexpr const char* verification_failed = "verification_failed";
 inline constexpr const char* uncertain_match = "uncertain_match";
 inline constexpr const char* parent_upload = "parent_upload";
+// A photo with many faces too small to check (policy/crowd_rule.h); its details say so:
+// "crowd: faces too small to check".
+inline constexpr const char* crowd = "crowd";
 
 // Per item: why it is rejected, when it is by a rule of Veil's own rather than a decoder's
 // refusal (those carry the decoder's kind: docs/decoding.md, docs/video.md). The same for

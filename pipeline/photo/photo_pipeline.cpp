@@ -296,6 +296,10 @@ PhotoResult PhotoPipeline::process(DecodedImage image, FaceJudge& judge) {
         }
       }
     }
+    std::vector<float> heights;
+    for (const auto& pf : result.faces) heights.push_back(pf.face.box.h);
+    if (result.outcome.state != MediaState::rejected && too_crowded_to_check(heights, options_.crowd))
+      result.outcome.hold(reason::with_details(reason::crowd, "faces too small to check"));
   } catch (const std::exception& e) {
     result.outcome = Outcome::held(reason::with_details(reason::processing_error, e.what()));
     result.renditions.clear();  // nothing half-processed leaves the pipeline

@@ -10,7 +10,9 @@
 //    over the whole image at the first pass's coarse scale, and a closer look around every
 //    face judged blur); a face found there that does not coincide with a kept face, and is
 //    not a painted blob, is painted too and the item is held ("verification_failed");
-//  - a judgement with hold=true holds the item ("uncertain_match").
+//  - a judgement with hold=true holds the item ("uncertain_match");
+//  - many faces too small to check (the crowd rule, policy/crowd_rule.h, over every face found
+//    by detection and verification) hold the item ("crowd: faces too small to check").
 // Otherwise the photo is published. Callers with more rules (parent uploads) may hold it
 // further (Outcome::add). The reasons are codes of policy/reasons.h.
 #pragma once
@@ -22,6 +24,7 @@
 #include "models/face.h"
 #include "models/face_detector.h"
 #include "pipeline/photo/decode.h"
+#include "policy/crowd_rule.h"
 #include "policy/face_judge.h"
 #include "policy/outcome.h"
 #include "pipeline/photo/redact.h"
@@ -36,6 +39,7 @@ struct PhotoOptions {
   RedactOptions redact;
   RenditionOptions renditions;
   bool verify = true;  // the second detector pass on the redacted image
+  CrowdRule crowd;     // off unless set (stage_options: the configuration's detection.crowd_*)
 };
 
 struct PhotoFace {

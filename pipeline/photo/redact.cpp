@@ -24,7 +24,8 @@ RedactionStyle parse_redaction_style(const std::string& name) {
 }
 
 Box redaction_ellipse_box(const Box& face, const RedactOptions& options) {
-  const float expand = std::max(1.0f, options.expand);
+  const float expand = std::max({1.0f, options.expand,
+                                 face.h < options.small_face_height ? options.small_face_expand : 0.0f});
   const float w = face.w * expand;
   const float h = face.h * expand;
   const float cx = face.x + face.w / 2;

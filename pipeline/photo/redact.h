@@ -22,6 +22,12 @@ struct RedactOptions {
   // masked faces' annotated boxes, but its painting looks more like a face to YuNet (a painted
   // face found again at 0.43-0.53).
   float expand = 1.6f;
+  // Faces under small_face_height px tall are painted with small_face_expand instead, when it
+  // is larger: a detector's box is off by a pixel or two whatever the face's size, which is a
+  // large share of a small face (and of its chin and hair), and a painted small face is too
+  // coarse to be found again as a face. small_face_height 0: every face uses `expand`.
+  float small_face_height = 96;
+  float small_face_expand = 1.7f;
   int cells = 8;        // pixelation cells across the face
 };
 

@@ -129,6 +129,21 @@ TEST_F(ConsentEndToEnd, DecisionsFaceIndexConsentCitedAndAuditChain) {
       EXPECT_EQ(f["decision"], "keep") << again.out;
     }
   }
+
+  // One row altered behind the append-only trigger's back (its owner switches it off): `veil
+  // audit verify` fails and names exactly that row; the rows before it still verify.
+  const std::string victim = sql("SELECT id FROM audit WHERE action = 'media.processed' AND media_id = '" + media_id +
+                                 "' ORDER BY id LIMIT 1");
+  ASSERT_FALSE(victim.empty());
+  sql("BEGIN; ALTER TABLE audit DISABLE TRIGGER audit_append_only; UPDATE audit SET detail = detail || "
+      "jsonb_build_object('faces', 0) WHERE id = " + victim.substr(0, victim.size() - 1) +
+      "; ALTER TABLE audit ENABLE TRIGGER audit_append_only; COMMIT;");
+  const auto tampered = veil("audit verify");
+  EXPECT_EQ(tampered.exit_code, 1) << tampered.out;
+  const auto t = nlohmann::json::parse(tampered.out);
+  EXPECT_FALSE(t["ok"].get<bool>());
+  EXPECT_EQ(std::to_string(t["first_broken_id"].get<std::int64_t>()) + "\n", victim) << tampered.out;
+  EXPECT_EQ(t["problem"], "hash does not match the row's content") << tampered.out;
 }
 
 TEST_F(ConsentEndToEnd, EnrolmentRefusesUnsuitablePhotos) {

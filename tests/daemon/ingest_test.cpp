@@ -4,7 +4,11 @@
 // retry; chunked uploads (resumable); events; /healthz, /readyz, /metrics.
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 
 #include "storage/media_repository.h"
 #include "storage/originals_store.h"
@@ -192,6 +196,82 @@ TEST_F(IngestTest, RefusalsSayWhyAndWhetherRetryingHelps) {
   int files = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(data_ + "/originals")) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
+}
+
+// A device over its upload rate is refused with a retryable NACK that says when to retry;
+// what it sent before the limit is stored, what it sent after is not.
+TEST_F(IngestTest, ADeviceOverItsUploadRateIsToldToRetryLater) {
+  Config config = base_config();
+  config.ingest.device_uploads_per_minute = 1;  // one a minute after a burst of three
+  config.ingest.device_upload_burst = 3;
+  auto& service = start(config);
+  auto c = client(service);
+  for (int i = 0; i < 3; ++i) {
+    const SubmitReply r = c->submit_bytes(test::photo_request(nursery_, "rate-" + std::to_string(i)), "photo " + std::to_string(i));
+    EXPECT_TRUE(r.acked) << i << ": " << r.code << " " << r.reason;
+  }
+  const SubmitReply over = c->submit_bytes(test::photo_request(nursery_, "rate-3"), "photo 3");
+  EXPECT_FALSE(over.acked);
+  EXPECT_EQ(over.code, "rate_limited") << over.reason;
+  EXPECT_TRUE(over.retryable);
+  EXPECT_NE(over.reason.find("retry in"), std::string::npos) << over.reason;
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM media"), 3);
+}
+
+// The data directory's filesystem full (a 4 MiB tmpfs mounted by the test; root only):
+// uploads get a retryable storage_unavailable NACK, nothing acknowledged is lost (every ACKed
+// original is whole and decrypts), veild keeps serving, and once space returns the refused
+// upload, sent again, is stored.
+TEST_F(IngestTest, AFullDiskRefusesUploadsRetryablyAndLosesNothingAcknowledged) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a small filesystem needs root (CI runs as root)";
+  std::filesystem::create_directories(data_);
+  const auto mounted = test::run_command("mount -t tmpfs -o size=4m veil-test-full " + data_);
+  if (mounted.exit_code != 0) GTEST_SKIP() << "cannot mount a tmpfs here: " << mounted.err;
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { test::run_command("umount -l " + dir); }
+  } unmount{data_};
+  auto& service = start(base_config());
+  auto c = client(service);
+  // Leave about 600 KiB free, then upload 100 KiB photos until the disk refuses one.
+  {
+    const auto free_now = std::filesystem::space(data_).available;
+    std::ofstream filler(data_ + "/filler", std::ios::binary);
+    filler << std::string(free_now - 600 * 1024, 'f');
+  }
+  const SecretKey master = load_or_create_master_key(data_ + "/keys/master.key");
+  std::vector<std::pair<std::string, std::string>> acked;  // media id, bytes
+  SubmitReply refused;
+  std::string refused_bytes, refused_id;
+  for (int i = 0; i < 20; ++i) {
+    std::string bytes(100 * 1024, static_cast<char>('a' + i));
+    const std::string sid = "full-" + std::to_string(i);
+    const SubmitReply r = c->submit_bytes(test::photo_request(nursery_, sid), bytes);
+    if (r.acked) {
+      acked.emplace_back(r.media_id, bytes);
+      continue;
+    }
+    refused = r, refused_bytes = bytes, refused_id = sid;
+    break;
+  }
+  ASSERT_FALSE(refused_id.empty()) << "the disk never filled";
+  ASSERT_GE(acked.size(), 2u);
+  EXPECT_EQ(refused.code, "storage_unavailable") << refused.reason;
+  EXPECT_TRUE(refused.retryable);
+  // Nothing acknowledged is lost, nothing refused was recorded.
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM media"), static_cast<std::int64_t>(acked.size()));
+  pqxx::connection db(db_.url());
+  const SecretKey key = child_data_key(db, master, nursery_.child, false);
+  for (const auto& [id, bytes] : acked) {
+    EXPECT_EQ(read_original(original_path(data_ + "/originals", nursery_.child, id), key, id), bytes) << id;
+  }
+  // Still serving; once space returns, the same upload sent again is stored.
+  EXPECT_EQ(service.not_ready_reason(), "");
+  std::filesystem::remove(data_ + "/filler");
+  const SubmitReply again = c->submit_bytes(test::photo_request(nursery_, refused_id), refused_bytes);
+  EXPECT_TRUE(again.acked) << again.code << " " << again.reason;
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM media"), static_cast<std::int64_t>(acked.size() + 1));
+  service.stop();
 }
 
 TEST_F(IngestTest, LargeFilesGoInResumableChunks) {

@@ -1,5 +1,6 @@
 // veild end to end: comes up with only --data-dir on its private PostgreSQL, stops it on
-// SIGTERM; refuses to start without models; scripts/fetch-models refuses a bad checksum.
+// SIGTERM; refuses to start without models, or with key files open to others;
+// scripts/fetch-models refuses a bad checksum.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -121,6 +122,41 @@ TEST(Veild, BadConfigurationIsAUsageError) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("bad.toml: detection.score_threshold: must be between 0 and 1 (got 7)"), std::string::npos)
       << r.err;
+}
+
+// The master key and the CURVE secret key are refused, and veild does not start, when their
+// files can be read by anyone but the service user; the message says how to fix it.
+TEST(Veild, RefusesKeyFilesOpenToOthers) {
+  for (const std::string key : {"keys/master.key", "curve/server.key"}) {
+    SCOPED_TRACE(key);
+    test::TempDir tmp;
+    chmod(tmp.path().c_str(), 0755);
+    const std::string data = tmp.path() + "/data", log = tmp.path() + "/veild.log";
+    std::ofstream(tmp.path() + "/veil.toml") << "[ingest]\nendpoint = \"tcp://127.0.0.1:*\"\n[events]\nendpoint = "
+                                                "\"tcp://127.0.0.1:*\"\n[http]\nport = 0\n";
+    std::filesystem::create_directories(data + "/keys");
+    std::filesystem::create_directories(data + "/curve");
+    {
+      std::ofstream master(data + "/keys/master.key", std::ios::binary);
+      master << std::string(32, 'k');  // a key of the right size: only its mode is wrong below
+    }
+    chmod((data + "/keys/master.key").c_str(), 0600);
+    if (key == "curve/server.key") {
+      std::ofstream(data + "/curve/server.key") << "public_key = \"x\"\nsecret_key = \"y\"\n";
+    }
+    chmod((data + "/" + key).c_str(), 0644);
+    if (geteuid() == 0) {  // as veild finds them when an operator made them as the service user
+      const auto r = test::run_command("chown -R veil: " + data);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    const pid_t pid = spawn_veild({"--config", tmp.path() + "/veil.toml", "--data-dir", data}, log);
+    EXPECT_EQ(wait_exit(pid, 60), 1) << test::read_file(log);
+    const std::string text = test::read_file(log);
+    EXPECT_NE(text.find(key), std::string::npos) << text;
+    EXPECT_NE(text.find("open to others"), std::string::npos) << text;
+    EXPECT_NE(text.find("chmod 600"), std::string::npos) << text;
+    EXPECT_EQ(text.find("veild ready"), std::string::npos) << text;
+  }
 }
 
 TEST(Veild, HelpListsItsOptions) {

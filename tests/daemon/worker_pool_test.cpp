@@ -2,12 +2,15 @@
 // ends failed while the others are served; the time limit abandons a stuck item and the
 // retry is recorded once; two services on one database never record an item twice;
 // SIGTERM-style stop drains in-flight jobs; a worker whose processor cannot load stops the
-// start, and one that cannot be replaced is reported and makes the service not ready.
+// start, and one that cannot be replaced is reported and makes the service not ready; an item
+// stuck every time ends failed while the others flow; an original altered on disk fails
+// authentication and is never published.
 #include <atomic>
 #include <mutex>
 #include <set>
 
 #include "storage/media_repository.h"
+#include "storage/originals_store.h"
 #include "tests/daemon/service_fixture.h"
 
 namespace veil {
@@ -15,6 +18,7 @@ namespace {
 
 using test::query_int;
 using test::query_text;
+using test::wait_until;
 
 class WorkerPoolTest : public test::ServiceTest {};
 
@@ -70,6 +74,97 @@ TEST_F(WorkerPoolTest, TheTimeLimitAbandonsAStuckItemAndItsRetryIsRecordedOnce) 
   const std::string metrics = service.metrics_text();
   EXPECT_NE(metrics.find("veil_jobs_abandoned_total 1\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("veil_workers 1\n"), std::string::npos) << "a replacement worker runs" << metrics;
+}
+
+// An item stuck every time it runs: abandoned at the time limit each attempt, failed after
+// the last with the time limit as its reason; the items after it are served meanwhile.
+TEST_F(WorkerPoolTest, AnItemStuckEveryTimeEndsFailedAndTheOthersFlow) {
+  Config config = base_config();
+  config.queue.item_timeout_s = 1;
+  config.queue.max_attempts = 2;
+  config.queue.lease_s = 30;
+  std::string stuck;
+  std::mutex m;
+  auto& service = start(config, [&](const std::string& media) {
+    bool is_stuck;
+    {
+      std::lock_guard<std::mutex> lock(m);
+      is_stuck = media == stuck;
+    }
+    if (is_stuck) std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  });
+  {
+    std::lock_guard<std::mutex> lock(m);
+    stuck = media_id_for_submission(load_or_create_master_key(data_ + "/keys/master.key"), nursery_.staff, "stuck");
+  }
+  auto c = client(service);
+  const SubmitReply bad = c->submit_bytes(test::photo_request(nursery_, "stuck"), "abc");
+  ASSERT_TRUE(bad.acked);
+  std::vector<std::string> others;
+  for (int i = 0; i < 3; ++i) {
+    const SubmitReply r = c->submit_bytes(test::photo_request(nursery_, "after-" + std::to_string(i)), "x" + std::to_string(i));
+    ASSERT_TRUE(r.acked);
+    others.push_back(r.media_id);
+  }
+  for (const auto& id : others) EXPECT_TRUE(wait_state(id, "published", 20)) << id;
+  EXPECT_TRUE(wait_state(bad.media_id, "failed", 30));
+  EXPECT_EQ(query_text(db_.url(), "SELECT state || ' ' || attempts FROM jobs WHERE media_id = '" + bad.media_id + "'"),
+            "failed 2");
+  EXPECT_NE(query_text(db_.url(), "SELECT reason FROM media WHERE id = '" + bad.media_id + "'").find("time limit"),
+            std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // the last stuck attempt returns: discarded
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records WHERE media_id = '" + bad.media_id + "'"), 0);
+  EXPECT_EQ(media_state(bad.media_id), "failed");
+}
+
+// One bit of an acknowledged original altered on disk before a worker reads it: decryption
+// fails authentication, the job fails at once (retrying cannot help) with that reason, and the
+// item is never processed or published.
+TEST_F(WorkerPoolTest, AnOriginalAlteredOnDiskFailsAuthenticationAndIsNeverPublished) {
+  Config config = base_config();
+  std::atomic<bool> release{false};
+  std::string gate;
+  std::mutex m;
+  auto& service = start(config, [&](const std::string& media) {
+    bool is_gate;
+    {
+      std::lock_guard<std::mutex> lock(m);
+      is_gate = media == gate;
+    }
+    if (is_gate) wait_until([&] { return release.load(); }, 20);
+  });
+  {
+    std::lock_guard<std::mutex> lock(m);
+    gate = media_id_for_submission(load_or_create_master_key(data_ + "/keys/master.key"), nursery_.staff, "gate");
+  }
+  auto c = client(service);
+  const SubmitReply first = c->submit_bytes(test::photo_request(nursery_, "gate"), "the worker holds this one");
+  ASSERT_TRUE(first.acked);
+  ASSERT_TRUE(wait_until([&] { return query_text(db_.url(), "SELECT state FROM jobs WHERE media_id = '" + first.media_id + "'") == "running"; }, 20));
+  const SubmitReply victim = c->submit_bytes(test::photo_request(nursery_, "victim"), std::string(4096, 'v'));
+  ASSERT_TRUE(victim.acked);
+  const std::string path = original_path(data_ + "/originals", nursery_.child, victim.media_id);
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f.good()) << path;
+    f.seekg(0, std::ios::end);
+    const std::streamoff middle = f.tellg() / 2;
+    char byte = 0;
+    f.seekg(middle);
+    f.read(&byte, 1);
+    byte ^= 0x04;
+    f.seekp(middle);
+    f.write(&byte, 1);
+  }
+  release = true;
+  EXPECT_TRUE(wait_state(first.media_id, "published", 20));
+  EXPECT_TRUE(wait_state(victim.media_id, "failed", 20));
+  EXPECT_EQ(query_text(db_.url(), "SELECT state || ' ' || attempts FROM jobs WHERE media_id = '" + victim.media_id + "'"),
+            "failed 1");
+  EXPECT_NE(query_text(db_.url(), "SELECT reason FROM media WHERE id = '" + victim.media_id + "'").find("cannot be decrypted"),
+            std::string::npos)
+      << query_text(db_.url(), "SELECT reason FROM media WHERE id = '" + victim.media_id + "'");
+  EXPECT_EQ(query_int(db_.url(), "SELECT count(*) FROM fake_records WHERE media_id = '" + victim.media_id + "'"), 0);
 }
 
 TEST_F(WorkerPoolTest, TwoServicesOnOneDatabaseNeverRecordAnItemTwice) {

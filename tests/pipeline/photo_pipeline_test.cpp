@@ -56,7 +56,7 @@ class PhotoPipelineTest : public ::testing::Test {
     Config config;
     detector_ = new FaceDetector(detector_options(config));
     embedder_ = new FaceEmbedder(embedder_options(config));
-    options_ = new PhotoOptions{decode_limits(config), redact_options(config), rendition_options(config), true};
+    options_ = new PhotoOptions(photo_options(config));
   }
   static void TearDownTestSuite() {
     delete options_;
@@ -222,7 +222,8 @@ TEST_F(PhotoPipelineTest, WhatVerificationFindsIsPaintedAndHoldsTheItem) {
     if (any) {
       ++found_in_verification;
       EXPECT_EQ(r.outcome.state, MediaState::held);
-      EXPECT_EQ(r.outcome.reason(), "verification_failed");
+      ASSERT_FALSE(r.outcome.reasons.empty());
+      EXPECT_EQ(r.outcome.reasons.front(), "verification_failed") << r.outcome.reason();
       EXPECT_FALSE(r.renditions.empty());
     } else {
       EXPECT_EQ(r.outcome.state, MediaState::published) << r.outcome.reason();
@@ -368,6 +369,37 @@ TEST_F(PhotoPipelineTest, RenderWithAFaceMissingFromTheDecisionsPaintsItAndHolds
   bool painted = false;
   for (const auto& pf : again.faces) painted = painted || (pf.found_in_verification && iou(pf.face.box, missing) > 0.3f);
   EXPECT_TRUE(painted) << "the missing face was found and painted";
+}
+
+// The crowd rule (policy/crowd_rule.h) with veil's default configuration: a street crowd of
+// 41 faces, most under 16 px, is held with the reason a manager reads, every face found still
+// painted; with the rule off the same photo carries no crowd reason; a photo of a few large
+// faces is never a crowd.
+TEST_F(PhotoPipelineTest, ACrowdOfTinyFacesIsHeldForAPersonWithItsFacesPainted) {
+  ASSERT_GT(options_->crowd.min_faces, 0) << "the rule is on by default";
+  const std::string crowd = test::read_file(test::testdata("detection/images/facemask_maksssksksss539.png"));
+  FixedJudge judge(Decision::blur);
+  const PhotoResult r = run(crowd, judge);
+  ASSERT_EQ(r.outcome.state, MediaState::held) << r.outcome.reason();
+  EXPECT_NE(r.outcome.reason().find("crowd: faces too small to check"), std::string::npos) << r.outcome.reason();
+  int small = 0;
+  for (const auto& pf : r.faces) {
+    EXPECT_TRUE(pf.painted);
+    small += pf.face.box.h < options_->crowd.face_height;
+  }
+  EXPECT_GE(small, options_->crowd.min_faces);
+  EXPECT_FALSE(r.renditions.empty()) << "held with its painted renditions, for the manager";
+
+  PhotoOptions off = *options_;
+  off.crowd.min_faces = 0;
+  PhotoPipeline without(*detector_, *embedder_, off);
+  FixedJudge judge2(Decision::blur);
+  const PhotoResult r2 = without.process(crowd, judge2);
+  EXPECT_EQ(r2.outcome.reason().find("crowd"), std::string::npos) << r2.outcome.reason();
+
+  FixedJudge judge3(Decision::blur);
+  const PhotoResult few = run(test::read_file(test::testdata("detection/unannotated/deepface_selfie-many-people.jpg")), judge3);
+  EXPECT_EQ(few.outcome.reason().find("crowd"), std::string::npos) << few.outcome.reason();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ namespace {
 
 TEST(Redact, RegionIsExpandedAboutTheCentreAndClipped) {
   RedactOptions o;
+  o.small_face_height = 0;  // every face with `expand`
   const Box r = redaction_region(Box{100, 100, 50, 60}, o, 1000, 1000);
   EXPECT_NEAR(r.w, 80, 1.5);
   EXPECT_NEAR(r.h, 96, 1.5);
@@ -25,6 +26,16 @@ TEST(Redact, RegionIsExpandedAboutTheCentreAndClipped) {
   const Box wide = redaction_region(Box{100, 100, 50, 60}, o, 1000, 1000);
   EXPECT_NEAR(wide.w, 100, 1.5);
   EXPECT_NEAR(wide.h, 120, 1.5);
+  // A small face: the larger of expand and small_face_expand; a face at the bound: expand.
+  o.expand = 1.6f, o.small_face_expand = 1.7f, o.small_face_height = 96;
+  const Box small = redaction_region(Box{100, 100, 50, 60}, o, 1000, 1000);
+  EXPECT_NEAR(small.w, 85, 1.5);
+  EXPECT_NEAR(small.h, 102, 1.5);
+  const Box at_bound = redaction_region(Box{100, 100, 80, 96}, o, 1000, 1000);
+  EXPECT_NEAR(at_bound.h, 96 * 1.6, 1.5);
+  o.small_face_expand = 1.2f;  // never smaller than expand
+  EXPECT_NEAR(redaction_region(Box{100, 100, 50, 60}, o, 1000, 1000).h, 96, 1.5);
+  o.expand = 2.0f;
   const Box clipped = redaction_region(Box{-10, -10, 40, 40}, o, 30, 30);
   EXPECT_EQ(clipped.x, 0);
   EXPECT_EQ(clipped.y, 0);

@@ -1,15 +1,19 @@
-// veil children add|list|show|leave|rename|key-person and veil people add|list.
+// veil children add|list|show|leave|return|import|rename|key-person and veil people add|list.
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "cli/cli_context.h"
-#include "jobs/reprocess_plan.h"
 #include "cli/db_session.h"
+#include "cli/leaver_jobs.h"
+#include "leavers/journal_import.h"
+#include "leavers/leaver_flow.h"
 #include "storage/children_repository.h"
 #include "storage/database.h"
+#include "storage/leaver_repository.h"
 #include "storage/media_repository.h"
 
 namespace veil {
@@ -62,22 +66,113 @@ void add_children_command(CLI::App& app, CliContext& ctx) {
       j["consent_event_id"] = history.empty() ? nlohmann::json(nullptr) : nlohmann::json(history.back().id);
       j["templates"] = template_count(tx, c.id);
       j["journal_media"] = journal_media_count(tx, c.id);
+      if (const auto l = find_leaver(tx, c.id)) {
+        j["leaver"] = {{"left_on", l->left_on}, {"purge_due", l->purge_due}};
+        if (!l->export_path.empty())
+          j["leaver"]["export"] = {{"path", l->export_path}, {"bytes", l->export_bytes}, {"sha256", l->export_sha256},
+                                   {"exported_at", l->exported_at}};
+      }
       std::cout << j.dump(2) << std::endl;
     });
   });
 
-  auto leaver = std::make_shared<std::string>();
-  auto* leave = cmd->add_subcommand("leave", "Mark a child as left (their templates stop matching)");
+  auto leaver = std::make_shared<std::string>(), on = std::make_shared<std::string>();
+  auto no_wait = std::make_shared<bool>(false);
+  auto* leave = cmd->add_subcommand(
+      "leave", "A child leaves: their journal is exported for the parents, then purged after the grace period");
   leave->add_option("child", *leaver, "name or id")->required();
-  leave->callback([&ctx, leaver] {
+  leave->add_option("--on", *on, "the leaving date, YYYY-MM-DD (default today); the purge is due leavers.grace_days later");
+  leave->add_flag("--no-wait", *no_wait, "only queue the export job (veild runs it)");
+  leave->callback([&ctx, leaver, on, no_wait] {
+    ctx.load();
+    auto db = open_database(ctx);
+    pqxx::connection c(db->url());
+    nlohmann::json out;
+    {
+      pqxx::work tx(c);
+      const ChildRow child = find_child(tx, *leaver);
+      LeaveResult r;
+      try {
+        r = start_leaving(tx, child.id, *on, ctx.config, ctx.actor());
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+      } catch (const pqxx::data_exception& e) {
+        throw UsageError("--on: not a date: " + *on);
+      }
+      out = child_json(find_child(tx, std::to_string(child.id)));
+      out["left_on"] = r.leaver.left_on;
+      out["purge_due"] = r.leaver.purge_due;
+      out["export_job"] = r.export_job;
+      out["reprocess_queued"] = r.reprocess_queued;
+      tx.commit();
+    }
+    // The export is built here at once (veild would run it otherwise).
+    if (!*no_wait)
+      for (const auto& job : run_queued_leaver_jobs(c, ctx, "export")) {
+        if (job.value("child", std::int64_t{0}) != out["id"].get<std::int64_t>() && !job.contains("error")) continue;
+        out["export"] = job;
+        if (job.contains("error")) ctx.exit_code = kExitFailure;
+      }
+    std::cout << out.dump() << std::endl;
+  });
+
+  auto returner = std::make_shared<std::string>();
+  auto* back = cmd->add_subcommand("return", "A child who left comes back within the grace period: the leaver flow is cancelled");
+  back->add_option("child", *returner, "name or id")->required();
+  back->callback([&ctx, returner] {
+    ReturnResult r;
+    nlohmann::json out;
     in_transaction(ctx, [&](pqxx::work& tx) {
-      const ChildRow c = find_child(tx, *leaver);
-      if (c.status != "active") throw UsageError("child '" + c.name + "' is already " + c.status);
-      mark_child_left(tx, c.id, ctx.actor());
-      auto out = child_json(find_child(tx, std::to_string(c.id)));
-      out["reprocess_queued"] = queue_after_child_left(tx, c.id);
-      std::cout << out.dump() << std::endl;
+      const ChildRow child = find_child(tx, *returner);
+      try {
+        r = return_child(tx, child.id, ctx.config, ctx.actor());
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+      }
+      out = child_json(find_child(tx, std::to_string(child.id)));
+      out["reprocess_queued"] = r.reprocess_queued;
+      out["jobs_cancelled"] = r.jobs_cancelled;
     });
+    if (!r.export_path.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(r.export_path, ec);
+      out["export_deleted"] = !ec;
+    }
+    std::cout << out.dump() << std::endl;
+  });
+
+  auto import_file = std::make_shared<std::string>(), import_name = std::make_shared<std::string>();
+  auto* import = cmd->add_subcommand("import", "A child arriving from another Veil setting: their journal from its export");
+  import->add_option("file", *import_file, "the export (a ZIP written by veil export or the leaver flow)")->required();
+  import->add_option("--name", *import_name, "the child's name here (default: the export's)");
+  import->callback([&ctx, import_file, import_name] {
+    ctx.load();
+    VerifiedExport verified;
+    try {
+      verified = verify_journal_export(*import_file);
+    } catch (const ExportRefused& e) {
+      std::cerr << "veil children import: refused, nothing imported: " << e.what() << std::endl;
+      ctx.exit_code = kExitFailure;
+      return;
+    }
+    auto db = open_database(ctx);
+    pqxx::connection c(db->url());
+    ImportResult r;
+    try {
+      r = import_journal(c, verified, effective_data_dir(ctx.config) + "/renditions", *import_name, ctx.actor());
+    } catch (const ExportRefused& e) {
+      std::cerr << "veil children import: refused, nothing imported: " << e.what() << std::endl;
+      ctx.exit_code = kExitFailure;
+      return;
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string(e.what()) + " (nothing imported; --name gives the child another name)");
+    }
+    pqxx::read_transaction tx(c);
+    auto out = child_json(find_child(tx, std::to_string(r.child_id)));
+    out["items"] = r.media_ids.size();
+    out["files"] = r.files;
+    out["export_sha256"] = verified.sha256;
+    std::cout << out.dump() << std::endl;
   });
 
   auto old_name = std::make_shared<std::string>(), new_name = std::make_shared<std::string>();

@@ -62,5 +62,7 @@ void add_accounts_command(CLI::App& app, CliContext& ctx);
 void add_moderation_command(CLI::App& app, CliContext& ctx);
 void add_media_command(CLI::App& app, CliContext& ctx);
 void add_reprocess_command(CLI::App& app, CliContext& ctx);
+void add_export_command(CLI::App& app, CliContext& ctx);
+void add_purge_command(CLI::App& app, CliContext& ctx);
 
 }  // namespace veil

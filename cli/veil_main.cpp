@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   veil::add_moderation_command(app, ctx);
   veil::add_media_command(app, ctx);
   veil::add_reprocess_command(app, ctx);
+  veil::add_export_command(app, ctx);
+  veil::add_purge_command(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

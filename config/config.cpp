@@ -189,6 +189,9 @@ std::map<std::string, Apply> schema(Config& c) {
       {"accounts.session_lifetime_hours", int_field(c.accounts.session_lifetime_hours, 1, 168)},
       {"accounts.lockout_failures", int_field(c.accounts.lockout_failures, 3, 50)},
       {"accounts.lockout_minutes", int_field(c.accounts.lockout_minutes, 1, 1440)},
+      {"leavers.grace_days", int_field(c.leavers.grace_days, 0, 3650)},
+      {"leavers.keep_consented_faces", bool_field(c.leavers.keep_consented_faces)},
+      {"leavers.export_dir", string_field(c.leavers.export_dir)},
   };
 }
 

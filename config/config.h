@@ -155,6 +155,13 @@ struct AccountsConfig {
   bool operator==(const AccountsConfig&) const = default;
 };
 
+struct LeaversConfig {
+  int grace_days = 30;                         // days after leaving before the purge is due
+  bool keep_consented_faces = false;           // at the purge, keep the child's consented faces in other journals
+  std::string export_dir;                      // leavers' exports; empty: <data_dir>/exports
+  bool operator==(const LeaversConfig&) const = default;
+};
+
 struct Config {
   DaemonConfig daemon;
   DatabaseConfig database;
@@ -171,6 +178,7 @@ struct Config {
   HttpConfig http;
   QueueConfig queue;
   AccountsConfig accounts;
+  LeaversConfig leavers;
 };
 
 // Raised for any problem in a configuration file. what() names the file, the key

@@ -19,7 +19,9 @@
 #include "daemon/http_server.h"
 #include "daemon/ingest_server.h"
 #include "daemon/metrics.h"
+#include "daemon/purge_schedule.h"
 #include "daemon/web_api.h"
+#include "leavers/leaver_settings.h"
 #include "storage/database.h"
 #include "storage/job_queue.h"
 #include "storage/originals_store.h"
@@ -52,6 +54,7 @@ struct VeildService::Impl {
   std::unique_ptr<EventRelay> relay;  // events decided by other programs (media.withdrawn)
   std::unique_ptr<IngestServer> ingest;
   std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<PurgeSchedule> purges;  // daily: leavers whose grace period is over
   std::unique_ptr<WebApi> web_api;
   std::unique_ptr<HttpServer> http;
   std::mutex db_mutex;
@@ -129,12 +132,15 @@ void VeildService::start() {
     ws.originals_root = originals;
     ws.renditions_root = data + "/renditions";
     ws.master_key = m.master;
+    ws.leavers = leaver_settings(c, data, m.master);
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     ws.owner = std::string(host) + ":" + std::to_string(getpid());
     ws.on_worker_lost = m.options.on_worker_lost;
     m.workers = std::make_unique<WorkerPool>(ws, m.options.processor_factory, m.events.get(), &m.metrics);
     m.workers->start();
+    m.purges = std::make_unique<PurgeSchedule>(m.options.database_url);
+    m.purges->start();
 
     if (c.http.enabled) {
       WebApiSettings web{m.options.database_url, c, originals, m.master, {}, m.events.get(), m.options.clock};
@@ -167,6 +173,7 @@ int VeildService::stop() {
   if (m.stopped) return 0;
   m.stopped = true;
   if (m.ingest) m.ingest->stop();  // no new uploads; in-flight requests were answered
+  if (m.purges) m.purges->stop();
   int stuck = 0;
   if (m.workers) stuck = m.workers->stop();
   if (m.http) m.http->stop();

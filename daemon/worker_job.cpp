@@ -14,6 +14,7 @@
 #include "daemon/metrics.h"
 #include "daemon/worker_state.h"
 #include "ingest/protocol.h"
+#include "leavers/leaver_job.h"
 #include "storage/media_repository.h"
 
 namespace veil {
@@ -162,11 +163,23 @@ void publish(WorkerPool::Shared& sh, const ClaimedJob& job, const Recorded& o, C
                            o.state, job.media_id, m.reason, m.journal_child_id);
 }
 
+// An export or purge job: no original, no processor; the job's own completion records it.
+void run_leaver(WorkerPool::Shared& sh, pqxx::connection_base& conn, const ClaimedJob& job) {
+  const auto t0 = Clock::now();
+  LeaverJobResult r;
+  if (auto f = attempt([&] { r = run_leaver_job(conn, sh.queue, job, sh.settings.leavers, "veild"); }))
+    return fail(sh, conn, job, *f);
+  if (!r.recorded) return report_lease_lost(sh, job);
+  spdlog::info("job {}: {} done in {:.2f} s: {}", job.id, job.kind,
+               std::chrono::duration<double>(Clock::now() - t0).count(), r.summary.dump());
+}
+
 }  // namespace
 
 void run_job(WorkerPool::Shared& sh, Slot& slot, ItemProcessor& proc, pqxx::connection_base& conn,
              const ClaimedJob& job) {
   occupy(slot, job);
+  if (is_leaver_job(job.kind)) return run_leaver(sh, conn, job);
   const auto t0 = Clock::now();
   spdlog::debug("worker {}: job {} (media {}, attempt {})", slot.index, job.id, job.media_id, job.attempt);
   std::shared_ptr<void> result;

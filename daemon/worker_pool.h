@@ -18,6 +18,10 @@
 // pipeline call returns it discards the result (its lease is gone anyway) and exits. If the
 // whole daemon dies, its leases simply expire after lease_s and other workers retry.
 //
+// Export and purge jobs (a leaver's; leavers/leaver_job.h) are claimed from the same queue and
+// run by the same workers, with the same leases, attempts and time limit, without the
+// processor.
+//
 // Workers are the daemon's capacity: start() returns only when every worker's processor has
 // loaded, and a replacement whose processor cannot load is reported through
 // on_worker_lost (veild then exits non-zero, to be restarted) rather than left missing.
@@ -30,6 +34,7 @@
 #include <pqxx/types.hxx>
 
 #include "jobs/item_processor.h"
+#include "leavers/leaver_settings.h"
 #include "storage/job_queue.h"
 #include "storage/originals_store.h"
 
@@ -49,6 +54,7 @@ struct WorkerSettings {
   std::string originals_root;
   std::string renditions_root;
   SecretKey master_key{};
+  LeaverSettings leavers;  // export and purge jobs (leavers/leaver_job.h)
   std::string owner;  // lease owner prefix, e.g. "host:pid"
   int ready_timeout_s = 300;  // start() waits at most this long for the processors to load
   // Called when a worker's thread ended and no replacement could start (its processor

@@ -67,7 +67,7 @@ int queue_after_template(pqxx::transaction_base& tx, const Config& config, std::
 }
 
 int queue_after_child_left(pqxx::transaction_base& tx, std::int64_t child_id) {
-  return queue_reprocess_jobs(tx, media_with_child(tx, child_id, true), ReprocessCause{"child_left", child_id},
+  return queue_reprocess_jobs(tx, media_keeping_child_elsewhere(tx, child_id), ReprocessCause{"child_left", child_id},
                               kPriorityUpload);
 }
 

@@ -40,7 +40,9 @@ ConsentChange record_consent_change(pqxx::transaction_base& tx, std::int64_t chi
 int queue_after_template(pqxx::transaction_base& tx, const Config& config, std::int64_t template_id,
                          const std::string& kind, const std::string& except_media = "");
 
-// The items keeping `child_id` (who left: their templates stop matching), queued citing it.
+// The items keeping `child_id` (who left: their templates stop matching) in other children's
+// journals, queued citing it. The child's own journal is left as it is: it is what the
+// leaver's export gives the parents.
 int queue_after_child_left(pqxx::transaction_base& tx, std::int64_t child_id);
 
 // Every item a change of `child_id` may reach (see above), by media id.

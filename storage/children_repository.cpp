@@ -87,7 +87,8 @@ std::int64_t add_child(pqxx::transaction_base& tx, const std::string& name, cons
 void rename_child(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& new_name,
                   const std::string& actor) {
   tx.exec_params0("UPDATE children SET display_name = $2 WHERE id = $1", child_id, new_name);
-  audit(tx, actor, "child.renamed", child_id, {{"name", new_name}});
+  // No name in the audit log: it keeps ids only, so that a purge leaves nothing personal in it.
+  audit(tx, actor, "child.renamed", child_id, nlohmann::json::object());
 }
 
 void set_key_person(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& key_person,
@@ -100,6 +101,11 @@ void set_key_person(pqxx::transaction_base& tx, std::int64_t child_id, const std
 void mark_child_left(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& actor) {
   tx.exec_params0("UPDATE children SET status = 'left', left_at = now() WHERE id = $1 AND status = 'active'", child_id);
   audit(tx, actor, "child.left", child_id, nlohmann::json::object());
+}
+
+void mark_child_returned(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& actor) {
+  tx.exec_params0("UPDATE children SET status = 'active', left_at = NULL WHERE id = $1 AND status = 'left'", child_id);
+  audit(tx, actor, "child.returned", child_id, nlohmann::json::object());
 }
 
 std::vector<ChildRow> list_children(pqxx::transaction_base& tx, bool include_left) {

@@ -70,6 +70,9 @@ void rename_child(pqxx::transaction_base& tx, std::int64_t child_id, const std::
 void set_key_person(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& key_person,
                     const std::string& actor);
 void mark_child_left(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& actor);
+// A child who left comes back (within the leaver flow's grace period): active again, their
+// templates match again.
+void mark_child_returned(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& actor);
 std::vector<ChildRow> list_children(pqxx::transaction_base& tx, bool include_left);
 ChildRow find_child(pqxx::transaction_base& tx, const std::string& name_or_id);  // throws NotFound
 

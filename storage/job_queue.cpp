@@ -41,8 +41,16 @@ std::int64_t JobQueue::enqueue(pqxx::transaction_base& tx, const std::string& me
       .as<std::int64_t>();
 }
 
+std::int64_t JobQueue::enqueue_for_child(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& kind,
+                                         int priority) {
+  return tx.exec_params1("INSERT INTO jobs (child_id, kind, priority) VALUES ($1, $2, $3) RETURNING id", child_id, kind,
+                         priority)[0]
+      .as<std::int64_t>();
+}
+
 std::optional<ClaimedJob> JobQueue::claim(pqxx::connection_base& db, const std::string& owner,
-                                          std::vector<FailedMedia>* failed, bool batch_allowed) {
+                                          std::vector<FailedMedia>* failed, bool batch_allowed,
+                                          const std::string& only_kind) {
   pqxx::work tx(db);
   // Exhausted: its last worker died (or stalled) on the max_attempts-th attempt.
   const auto dead = tx.exec_params(
@@ -60,10 +68,10 @@ std::optional<ClaimedJob> JobQueue::claim(pqxx::connection_base& db, const std::
     if (failed) failed->push_back(f);
   }
   const auto next = tx.exec_params(
-      "SELECT id FROM jobs WHERE (state = 'queued' AND available_at <= now() AND (priority >= 0 OR $2)) "
-      "   OR (state = 'running' AND lease_until < now() AND attempts < $1) "
+      "SELECT id FROM jobs WHERE ((state = 'queued' AND available_at <= now() AND (priority >= 0 OR $2)) "
+      "   OR (state = 'running' AND lease_until < now() AND attempts < $1)) AND ($3 = '' OR kind = $3) "
       "ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-      options_.max_attempts, batch_allowed);
+      options_.max_attempts, batch_allowed, only_kind);
   if (next.empty()) {
     tx.commit();
     return std::nullopt;
@@ -78,7 +86,7 @@ std::optional<ClaimedJob> JobQueue::claim(pqxx::connection_base& db, const std::
       "  state = 'running', attempts = attempts + 1, lease_owner = $2, "
       "  lease_until = now() + make_interval(secs => $3), updated_at = now() "
       "WHERE id = $1 RETURNING coalesce(media_id::text, ''), kind, attempts, priority, causes::text, "
-      "coalesce(batch_id, 0)",
+      "coalesce(batch_id, 0), coalesce(child_id, 0)",
       job.id, job.token, options_.lease_s);
   job.media_id = row[0].as<std::string>();
   job.kind = row[1].as<std::string>();
@@ -86,6 +94,7 @@ std::optional<ClaimedJob> JobQueue::claim(pqxx::connection_base& db, const std::
   job.priority = row[3].as<int>();
   job.causes = row[4].as<std::string>();
   job.batch_id = row[5].as<std::int64_t>();
+  job.child_id = row[6].as<std::int64_t>();
   if (!job.media_id.empty())
     tx.exec_params("UPDATE media SET state = 'processing', updated_at = now() WHERE id = $1 AND state = 'received'",
                    job.media_id);

@@ -50,6 +50,7 @@ struct ClaimedJob {
   int priority = kPriorityUpload;
   std::string causes = "[]";    // JSON array: what asked for a reprocess job (storage/reprocess_queue.h)
   std::int64_t batch_id = 0;    // reprocess_batches.id; 0: none
+  std::int64_t child_id = 0;    // an export or purge job's child; 0: a media job
 };
 
 // A media item whose job ended failed (to report as media.failed).
@@ -74,11 +75,17 @@ class JobQueue {
   static std::int64_t enqueue(pqxx::transaction_base& tx, const std::string& media_id, const std::string& kind,
                               int priority = kPriorityUpload);
 
+  // Adds an export or purge job about `child_id` (no media) inside the caller's transaction.
+  static std::int64_t enqueue_for_child(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& kind,
+                                        int priority = kPriorityUpload);
+
   // Claims the next ready job for `owner` (e.g. "host:pid:w2"); the token adds a unique suffix.
   // Jobs found exhausted on the way are failed and appended to `failed`. With `batch_allowed`
-  // false, queued jobs of negative priority (a batch) are left for later.
+  // false, queued jobs of negative priority (a batch) are left for later. With `only_kind`,
+  // only jobs of that kind are claimed (`veil purge --due` runs the purge jobs it queued).
   std::optional<ClaimedJob> claim(pqxx::connection_base& db, const std::string& owner,
-                                  std::vector<FailedMedia>* failed = nullptr, bool batch_allowed = true);
+                                  std::vector<FailedMedia>* failed = nullptr, bool batch_allowed = true,
+                                  const std::string& only_kind = "");
 
   // Extends the lease; false when it is no longer this claim's.
   bool renew(pqxx::connection_base& db, const ClaimedJob& job);

@@ -129,9 +129,18 @@ std::vector<std::string> media_with_child(pqxx::transaction_base& tx, std::int64
       child_id, kept_only));
 }
 
+std::vector<std::string> media_keeping_child_elsewhere(pqxx::transaction_base& tx, std::int64_t child_id) {
+  return media_ids(tx.exec_params(
+      std::string("SELECT m.id::text FROM media m WHERE m.state IN ") + kLiveStates +
+          " AND m.journal_child_id IS DISTINCT FROM $1"
+          " AND EXISTS (SELECT 1 FROM faces f WHERE f.media_id = m.id AND f.matched_child_id = $1 "
+          "             AND f.decision = 'keep') ORDER BY m.created_at, m.id",
+      child_id));
+}
+
 std::vector<std::string> media_since(pqxx::transaction_base& tx, std::int64_t since_unix) {
   return media_ids(tx.exec_params(std::string("SELECT id::text FROM media WHERE state IN ") + kLiveStates +
-                                      " AND created_at >= to_timestamp($1) ORDER BY created_at, id",
+                                      " AND created_at >= to_timestamp($1) AND imported_at IS NULL ORDER BY created_at, id",
                                   since_unix));
 }
 

@@ -27,8 +27,9 @@ namespace veil {
 
 // What asked for a reprocess job; cited by the job's audit row.
 struct ReprocessCause {
-  std::string kind;     // consent | template | child_left | assignment | manager | operator
-  std::int64_t id = 0;  // consent_events.id, face_templates.id, children.id, faces.id, reprocess_batches.id
+  std::string kind;     // consent | template | child_left | child_returned | child_purged | assignment | manager | operator
+  std::int64_t id = 0;  // consent_events.id, face_templates.id, children.id (child_purged: 0, the child is gone),
+                        // faces.id, reprocess_batches.id
 };
 // {"kind": ..., "id": ...}
 std::string cause_json(const ReprocessCause& cause);
@@ -74,7 +75,11 @@ int queue_reprocess_jobs(pqxx::transaction_base& tx, const std::vector<std::stri
 // only faces decided keep.
 std::vector<std::string> media_with_child(pqxx::transaction_base& tx, std::int64_t child_id, bool kept_only);
 
-// Items (published, held or withdrawn) created at or after `since_unix` (0: all), oldest first.
+// Items (published, held or withdrawn) outside `child_id`'s own journal with a face kept for
+// the child.
+std::vector<std::string> media_keeping_child_elsewhere(pqxx::transaction_base& tx, std::int64_t child_id);
+
+// Items (published, held or withdrawn, not imported) created at or after `since_unix` (0: all), oldest first.
 std::vector<std::string> media_since(pqxx::transaction_base& tx, std::int64_t since_unix);
 
 // An operator's batch (`veil reprocess`).

@@ -77,6 +77,7 @@ TEST(Config, ExampleFileParsesAndMatchesDefaults) {
   EXPECT_EQ(c.limits.max_pixels, d.limits.max_pixels);
   EXPECT_TRUE(c.accounts == d.accounts) << "the [accounts] section";
   EXPECT_TRUE(c.http == d.http) << "the [http] section";
+  EXPECT_TRUE(c.leavers == d.leavers) << "the [leavers] section";
 }
 
 TEST(Config, HttpSectionDefaultsValuesAndRanges) {

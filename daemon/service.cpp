@@ -21,6 +21,7 @@
 #include "daemon/metrics.h"
 #include "daemon/purge_schedule.h"
 #include "daemon/web_api.h"
+#include "jobs/rendition_sweep.h"
 #include "leavers/leaver_settings.h"
 #include "storage/database.h"
 #include "storage/job_queue.h"
@@ -86,6 +87,11 @@ void VeildService::start() {
     std::filesystem::create_directories(originals);
     if (const int n = sweep_temporary_files(originals, 2 * c.ingest.upload_idle_timeout_s))
       spdlog::info("originals: removed {} unfinished upload file(s)", n);
+    {
+      pqxx::connection db(m.options.database_url);
+      if (const int n = sweep_superseded_renditions(db, data + "/renditions"))
+        spdlog::info("renditions: removed {} superseded version(s) left by an interrupted job", n);
+    }
     m.context = std::make_unique<zmq::context_t>(1);
     if (c.ingest.curve) {
       m.server_keys = load_or_create_server_keys(data);

@@ -141,6 +141,13 @@ int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_
       .as<int>();
 }
 
+std::map<std::string, int> current_rendition_versions(pqxx::transaction_base& tx) {
+  std::map<std::string, int> out;
+  for (const auto& row : tx.exec("SELECT media_id::text, min(version) FROM renditions GROUP BY media_id"))
+    out.emplace(row[0].as<std::string>(), row[1].as<int>());
+  return out;
+}
+
 void delete_media_results(pqxx::transaction_base& tx, const std::string& media_id) {
   tx.exec_params0("DELETE FROM renditions WHERE media_id = $1", media_id);
   delete_media_faces(tx, media_id);

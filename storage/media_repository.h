@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,6 +101,9 @@ std::optional<MediaToProcess> media_to_process(pqxx::transaction_base& tx, const
 
 // One more than the highest rendition version of the media (1 when it has none).
 int next_rendition_version(pqxx::transaction_base& tx, const std::string& media_id);
+// For every item with renditions, the lowest version its rendition rows name: any version
+// directory below it is superseded (versions only grow), whatever is being written meanwhile.
+std::map<std::string, int> current_rendition_versions(pqxx::transaction_base& tx);
 
 // Deletes the media's renditions and faces rows (an earlier result about to be replaced).
 void delete_media_results(pqxx::transaction_base& tx, const std::string& media_id);

@@ -35,7 +35,7 @@ std::optional<PurgeResult> purge_child(pqxx::transaction_base& tx, std::int64_t 
                                        const LeaverSettings& settings, std::int64_t job_id, const std::string& actor) {
   const auto leaver = find_leaver(tx, child_id, true);
   if (!leaver) return std::nullopt;
-  if (tx.exec_params1("SELECT $1::date > current_date", leaver->purge_due)[0].as<bool>()) return std::nullopt;
+  if (!purge_is_due(tx, *leaver)) return std::nullopt;
   PurgeResult r;
   r.child_ref = child_reference(settings.master_key, child_id);
   if (!settings.keep_consented_faces) {

@@ -165,4 +165,8 @@ DeletedChildRows delete_child_rows(pqxx::transaction_base& tx, std::int64_t chil
   return d;
 }
 
+bool purge_is_due(pqxx::transaction_base& tx, const LeaverRow& leaver) {
+  return tx.exec_params1("SELECT $1::date <= current_date", leaver.purge_due)[0].as<bool>();
+}
+
 }  // namespace veil

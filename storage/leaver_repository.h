@@ -30,6 +30,8 @@ LeaverRow insert_leaver(pqxx::transaction_base& tx, std::int64_t child_id, const
                         int grace_days);
 // The child's leaver row; with `lock`, locked until the transaction ends.
 std::optional<LeaverRow> find_leaver(pqxx::transaction_base& tx, std::int64_t child_id, bool lock = false);
+// Whether the leaver's purge is due: purge_due on or before the database's today.
+bool purge_is_due(pqxx::transaction_base& tx, const LeaverRow& leaver);
 // Children whose purge is due (purge_due on or before today), oldest due first.
 std::vector<std::int64_t> due_leavers(pqxx::transaction_base& tx);
 void record_leaver_export(pqxx::transaction_base& tx, std::int64_t child_id, const std::string& path,

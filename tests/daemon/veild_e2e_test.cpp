@@ -67,6 +67,15 @@ class VeildE2E : public ::testing::Test {
     return ids;
   }
 
+  // A private cluster in the test's directory: stopping or killing the shared test server
+  // would disturb other tests.
+  EmbeddedPostgresOptions private_cluster() {
+    EmbeddedPostgresOptions options;
+    options.cluster_dir = tmp_.path() + "/pg";
+    if (const char* bin = std::getenv("VEIL_TEST_PG_BIN"); bin && *bin) options.bin_dir = bin;
+    return options;
+  }
+
   std::int64_t final_count() {
     return query_int(url_, "SELECT count(*) FROM media WHERE state IN ('published', 'held', 'rejected', 'failed')");
   }
@@ -287,11 +296,7 @@ TEST_F(VeildE2E, CorruptFilesEndRejectedWithAReasonWhileTheDaemonKeepsServing) {
 }
 
 TEST_F(VeildE2E, PostgresRestartedWhileUploadsFlowGivesRetryableNacksAndLosesNothing) {
-  // A private cluster: restarting the shared test server would disturb other tests.
-  EmbeddedPostgresOptions options;
-  options.cluster_dir = tmp_.path() + "/pg";
-  if (const char* bin = std::getenv("VEIL_TEST_PG_BIN"); bin && *bin) options.bin_dir = bin;
-  EmbeddedPostgres pg(options);
+  EmbeddedPostgres pg(private_cluster());
   pg.start();
   prepare(pg.url());
   test::VeildProcess d;
@@ -363,10 +368,7 @@ TEST_F(VeildE2E, PostgresRestartedWhileUploadsFlowGivesRetryableNacksAndLosesNot
 // recovery at the next start), then started again: every acknowledged upload reaches a final
 // state, each processed exactly once, and veild is ready again without being restarted.
 TEST_F(VeildE2E, PostgresKilledDuringABatchThenRestartedLosesNothingAndDoesNoItemTwice) {
-  EmbeddedPostgresOptions options;
-  options.cluster_dir = tmp_.path() + "/pg";
-  if (const char* bin = std::getenv("VEIL_TEST_PG_BIN"); bin && *bin) options.bin_dir = bin;
-  EmbeddedPostgres pg(options);
+  EmbeddedPostgres pg(private_cluster());
   pg.start();
   prepare(pg.url());
   test::VeildProcess d;

@@ -25,7 +25,7 @@ BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 SHARED=${VEIL_SHARED_DIR:-$ROOT/../shared}
 CXX_BIN=${CXX:-clang++-14}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ingest_request config_parse decode_image api_body)
+[ ${#targets[@]} -gt 0 ] || targets=(ingest_request config_parse decode_image video_probe api_body)
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$CXX_BIN" \
   -DVEIL_SANITIZE=ON -DVEIL_FUZZ=ON >/dev/null
@@ -49,6 +49,20 @@ seed() {
     # The robustness set's pictures under 256 KiB (every format, corrupt files, bombs).
     decode_image) find "$SHARED/testdata/robustness" -type f -size -256k ! -name '*.tsv' ! -name '*.md' \
                     ! -name '*.mp4' ! -name '*.mov' ! -name '*.mkv' ! -name '*.webm' -exec cp {} "$corpus/" \; ;;
+    # The robustness set's videos and small broken files, and one-second clips of 64x64 made
+    # here with ffmpeg in each container and codec the video pipeline accepts.
+    video_probe)
+      find "$SHARED/testdata/robustness" -type f -size -512k \( -name '*.mp4' -o -name '*.mov' \
+        -o -path '*/corrupt/*' -o -path '*/partial/*' \) -exec cp {} "$corpus/" \;
+      local spec ext codec size
+      for spec in mp4:libx264 mov:mpeg4 mkv:libvpx webm:libvpx-vp9 avi:mjpeg ts:mpeg2video flv:flv \
+                  wmv:wmv2 3gp:h263 mp4:libx265; do
+        ext=${spec%%:*} codec=${spec#*:} size=64x64
+        [ "$codec" != h263 ] || size=128x96  # H.263 knows five picture sizes
+        ffmpeg -nostdin -loglevel error -y -f lavfi -i "testsrc=size=$size:rate=10:duration=1" \
+          -f lavfi -i sine=duration=1 -c:v "$codec" -c:a "$([ "$ext" = webm ] && echo libopus || echo aac)" \
+          -shortest "$corpus/seed-$codec.$ext" >/dev/null 2>&1 || echo "fuzz: no seed $spec (ffmpeg)" >&2
+      done ;;
   esac
 }
 

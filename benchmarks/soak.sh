@@ -5,7 +5,8 @@
 # items are final and at the end, then checks in PostgreSQL that nothing was lost or done twice:
 # one media row per upload, every one final, exactly one media.processed audit entry each.
 # Exits 1 when a check fails or veild's memory grew more than 10 % (the line "soak: FAIL ...").
-# Photos: the real photos of ../shared/testdata/detection/images, cycled (submission ids differ).
+# Photos: the 29 real photos of ../shared/testdata/detection/images (JPEG and PNG, 40-250 KB),
+# cycled (each upload its own submission id).
 # A throwaway PostgreSQL is started (scripts/with-test-postgres); nothing else is touched.
 #
 # Usage: benchmarks/soak.sh [BUILD_DIR]   (env: UPLOADS=2000 CLIENTS=8 WORKERS=2 WARM=200 TIMEOUT=1800)
@@ -35,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 url=$VEIL_TEST_DATABASE_URL
 veil=("$build/cli/veil" --database-url "$url" --data-dir "$tmp/data")
-photos=("$root"/../shared/testdata/detection/images/*.jpg)
+photos=("$root"/../shared/testdata/detection/images/*.jpg "$root"/../shared/testdata/detection/images/*.png)
 q() { psql -qtAX "$url" -c "$1"; }
 
 "${veil[@]}" migrate >/dev/null

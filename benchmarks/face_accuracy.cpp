@@ -14,7 +14,7 @@
 //
 // Usage: face_accuracy [--testdata DIR] [--models DIR] [--large FILE] [--threads N]
 //                      [--score X] [--sweep] [--skip-recognition] [--skip-detection] [--skip-published]
-//                      [--no-second-detector] [--second-score X] [--misses DIR]
+//                      [--no-second-detector] [--second-score X] [--edge-score X] [--misses DIR]
 //                      [--expand X] [--small-expand X] [--small-height PX] [--crowd-faces N] [--crowd-height PX]
 //                      [--mirror 0|1] [--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]
 // (the last two groups override the redaction, the crowd rule and the detector's pass planning,
@@ -22,7 +22,8 @@
 // The detector is set up as veil's default configuration: YuNet 2022mar with the YuNet 2023mar
 // second network (--no-second-detector: the first alone). --misses DIR lists every face >= 32 px
 // left uncovered with the detections around it and draws them into DIR; in (e), every face
-// >= 24 px left unpainted in a published photo and one line per photo (faces found by size).
+// >= 24 px left unpainted in a published photo and one line per photo (faces found by size,
+// then what the verification found).
 // Images are decoded with cv::imread. Run through benchmarks/face_accuracy.sh.
 #include <algorithm>
 #include <array>
@@ -350,6 +351,14 @@ void run_published(PhotoPipeline& pipeline, const PublishedSet& set, const Redac
       std::printf("photo     %-16s %s %dx%d %s faces %zu (<16 %d, <24 %d, <32 %d), truth %zu, unpainted %d\n",
                   set.name.c_str(), img.file.c_str(), img.image.cols, img.image.rows, out ? "published" : "held",
                   r.faces.size(), n16, n24, n32, img.truth.size(), unpainted);
+      for (const auto& pf : r.faces) {
+        if (!pf.found_in_verification) continue;
+        const DetectedFace& f = pf.face;
+        std::printf("photo       found by the verification [%.0f,%.0f %.0fx%.0f] score %.2f landmarks", f.box.x, f.box.y,
+                    f.box.w, f.box.h, f.score);
+        for (const auto& p : f.landmarks) std::printf(" (%.0f,%.0f)", p.x, p.y);
+        std::printf("\n");
+      }
     }
     for (const Box& t : img.truth) {
       const int b = out_bucket(t.h);
@@ -541,6 +550,7 @@ int main(int argc, char** argv) {
   float score = -1;
   bool sweep = false, recognition = true, second_detector = true, detection = true, published = true;
   float second_score = -1;  // the second network's threshold; < 0: veil's default
+  float edge_score = -1;    // the second network's threshold at the image edge; < 0: veil's default
   int crowd_faces = -1;     // the crowd rule (published photos); < 0: veil's default
   float crowd_height = -1;
   float expand = -1, small_expand = -1, small_height = -1;        // the painted ellipse's expansion (published photos); < 0: veil's default
@@ -577,9 +587,10 @@ int main(int argc, char** argv) {
     else if (a == "--misses") g_misses_dir = next();
     else if (a == "--no-second-detector") second_detector = false;
     else if (a == "--second-score") second_score = std::stof(next());
+    else if (a == "--edge-score") edge_score = std::stof(next());
     else {
       std::fprintf(stderr, "usage: %s [--testdata DIR] [--models DIR] [--large FILE] [--threads N] [--score X] "
-                           "[--sweep] [--skip-recognition] [--skip-detection] [--skip-published] [--no-second-detector] [--second-score X] [--misses DIR] [--mirror 0|1] "
+                           "[--sweep] [--skip-recognition] [--skip-detection] [--skip-published] [--no-second-detector] [--second-score X] [--edge-score X] [--misses DIR] [--mirror 0|1] "
                            "[--min-face PX] [--upscale X] [--budget MP] [--base PX] [--tile PX]\n", argv[0]);
       return 2;
     }
@@ -602,6 +613,8 @@ int main(int argc, char** argv) {
     dopt.second_model_sha256 = defaults.models.second_detector_sha256;
     dopt.second_score_threshold =
         second_score >= 0 ? second_score : static_cast<float>(defaults.detection.second_score_threshold);
+    dopt.edge_score_threshold =
+        edge_score >= 0 ? edge_score : static_cast<float>(defaults.detection.edge_score_threshold);
   }
   EmbedderOptions eopt;
   eopt.model_path = models + "/face_recognition_mobilefacenet_128d.onnx";
@@ -686,6 +699,7 @@ int main(int argc, char** argv) {
     if (score >= 0) config.detection.score_threshold = score;
     if (!second_detector) config.models.second_detector.clear();
     if (second_score >= 0) config.detection.second_score_threshold = second_score;
+    if (edge_score >= 0) config.detection.edge_score_threshold = edge_score;
     if (expand >= 0) config.redaction.expand = expand;
     if (small_expand >= 0) config.redaction.small_face_expand = small_expand;
     if (small_height >= 0) config.redaction.small_face_height = small_height;

@@ -82,8 +82,10 @@ std::unique_ptr<ConsentJudge> make_gallery_judge(const GalleryPolicy& policy, Fa
                                           std::max(1, pixels.rows * kGalleryLongEdge / long_edge)));
     const auto t1 = std::chrono::steady_clock::now();
     if (!look) look = std::make_unique<FaceDetector>(look_options);
-    auto faces = look->detect(pixels);
-    if (faces.empty()) faces = detector.detect(pixels);
+    // Without the edge rule: its boxes are cut faces or texture at the edge, never the one whole
+    // face of a reference photo, and one larger than that face would be taken for it.
+    auto faces = look->detect(pixels, EdgeRule::skip);
+    if (faces.empty()) faces = detector.detect(pixels, EdgeRule::skip);
     const auto t2 = std::chrono::steady_clock::now();
     if (faces.empty()) throw std::runtime_error("gallery photo " + path.string() + " has no face");
     const auto largest = std::max_element(faces.begin(), faces.end(),

@@ -128,6 +128,7 @@ std::map<std::string, Apply> schema(Config& c) {
       {"detection.nms_threshold", float_field(c.detection.nms_threshold, 0, 1)},
       {"detection.mode", string_field(c.detection.mode, {"default", "thorough"})},
       {"detection.second_score_threshold", float_field(c.detection.second_score_threshold, 0, 1)},
+      {"detection.edge_score_threshold", float_field(c.detection.edge_score_threshold, 0, 1)},
       {"detection.crowd_min_faces", int_field(c.detection.crowd_min_faces, 0, 1000)},
       {"detection.crowd_face_height", float_field(c.detection.crowd_face_height, 1, 1000)},
       {"matching.accept_threshold", float_field(c.matching.accept_threshold, -1, 1)},

@@ -48,6 +48,9 @@ struct DetectionConfig {
   double nms_threshold = 0.3;
   std::string mode = "default";  // "default" or "thorough"
   double second_score_threshold = 0.5;  // the second detector's minimum confidence
+  // The second detector's minimum confidence for a face reaching the photo's edge, seen with a
+  // mirrored border (models/face_detector.h); >= second_score_threshold turns the rule off.
+  double edge_score_threshold = 0.3;
   // The crowd rule (policy/crowd_rule.h): a photo with at least crowd_min_faces faces under
   // crowd_face_height px tall is held; crowd_min_faces = 0 turns it off.
   int crowd_min_faces = 6;

@@ -93,7 +93,10 @@ int tile_origin(int i, int n, int length, int tile) {
 
 struct Candidate {
   DetectedFace face;
-  bool at_tile_edge = false;  // touches an inner tile edge: maybe a partial face
+  // A partial view, kept only where nothing else covers it: a box touching an inner tile edge
+  // (maybe half a face), or the second network's box at the image edge seen with the mirrored
+  // border (the edge rule).
+  bool fallback = false;
   bool second = false;        // found by the second network
 };
 
@@ -183,21 +186,43 @@ struct FaceDetector::Impl {
   static constexpr std::size_t kCacheSize = 6;
   std::unique_ptr<YuNet2023Network> second;  // options.second_model_path, or none
   // The second network on a whole pass's scaled image; appends its faces in original pixels.
-  void run_second(const cv::Mat& image, const DetectionPass& pass, int image_w, int image_h,
+  // With the edge rule on (DetectorOptions::edge_score_threshold) it runs a second time on the
+  // image framed by a mirrored border, where a face cut by the edge is completed by its own
+  // reflection and scores higher (a black border lowers it: the network was not trained on
+  // one); of that run only the boxes reaching the image edge are kept, as fallbacks.
+  void run_second(const cv::Mat& image, const DetectionPass& pass, int image_w, int image_h, EdgeRule edge_rule,
                   std::vector<Candidate>& out) {
     const float inv = static_cast<float>(1.0 / pass.scale);
-    for (const DetectedFace& f : second->detect(image, options.second_score_threshold, options.nms_threshold)) {
-      const float x1 = std::clamp(f.box.x * inv, 0.f, static_cast<float>(image_w));
-      const float y1 = std::clamp(f.box.y * inv, 0.f, static_cast<float>(image_h));
-      const float x2 = std::clamp((f.box.x + f.box.w) * inv, 0.f, static_cast<float>(image_w));
-      const float y2 = std::clamp((f.box.y + f.box.h) * inv, 0.f, static_cast<float>(image_h));
-      if (x2 - x1 < 1.f || y2 - y1 < 1.f) continue;
+    auto add = [&](const DetectedFace& f, int pad, bool fallback) {
+      const float x1 = std::clamp((f.box.x - pad) * inv, 0.f, static_cast<float>(image_w));
+      const float y1 = std::clamp((f.box.y - pad) * inv, 0.f, static_cast<float>(image_h));
+      const float x2 = std::clamp((f.box.x + f.box.w - pad) * inv, 0.f, static_cast<float>(image_w));
+      const float y2 = std::clamp((f.box.y + f.box.h - pad) * inv, 0.f, static_cast<float>(image_h));
+      if (x2 - x1 < 1.f || y2 - y1 < 1.f) return;
       Candidate c;
       c.second = true;
+      c.fallback = fallback;
       c.face.box = {x1, y1, x2 - x1, y2 - y1};
       c.face.score = f.score;
-      for (int k = 0; k < 5; ++k) c.face.landmarks[k] = {f.landmarks[k].x * inv, f.landmarks[k].y * inv};
+      for (int k = 0; k < 5; ++k)
+        c.face.landmarks[k] = {(f.landmarks[k].x - pad) * inv, (f.landmarks[k].y - pad) * inv};
       out.push_back(c);
+    };
+    for (const DetectedFace& f : second->detect(image, options.second_score_threshold, options.nms_threshold))
+      add(f, 0, false);
+    if (edge_rule == EdgeRule::skip || !(options.edge_score_threshold < options.second_score_threshold)) return;
+
+    const int pad = static_cast<int>(std::lround(kBorderPad * std::max(image.cols, image.rows)));
+    cv::Mat framed;
+    // BORDER_ISOLATED: `image` may be a view into a larger buffer (see detect()).
+    cv::copyMakeBorder(image, framed, pad, pad, pad, pad, cv::BORDER_REFLECT_101 | cv::BORDER_ISOLATED);
+    const Box inside{0, 0, static_cast<float>(image.cols), static_cast<float>(image.rows)};
+    const float edge = 2.f;  // detector pixels
+    for (const DetectedFace& f : second->detect(framed, options.edge_score_threshold, options.nms_threshold)) {
+      const Box b{f.box.x - pad, f.box.y - pad, f.box.w, f.box.h};
+      const bool at_edge = b.x < edge || b.y < edge || b.x + b.w > inside.w - edge || b.y + b.h > inside.h - edge;
+      // A box mostly in the border is the reflection of a face inside, not a face cut by the edge.
+      if (at_edge && share_inside(b, inside) >= 0.5f) add(f, pad, true);
     }
   }
 
@@ -273,9 +298,8 @@ struct FaceDetector::Impl {
       const float score = f[14];
       if (score < options.score_threshold) continue;
       Candidate c;
-      c.at_tile_edge = (inner_left && f[0] < edge) || (inner_top && f[1] < edge) ||
-                       (inner_right && f[0] + f[2] > tile_w - edge) ||
-                       (inner_bottom && f[1] + f[3] > tile_h - edge);
+      c.fallback = (inner_left && f[0] < edge) || (inner_top && f[1] < edge) ||
+                   (inner_right && f[0] + f[2] > tile_w - edge) || (inner_bottom && f[1] + f[3] > tile_h - edge);
       float x1 = (f[0] + ox) * inv, y1 = (f[1] + oy) * inv;
       float x2 = (f[0] + f[2] + ox) * inv, y2 = (f[1] + f[3] + oy) * inv;
       const float height = y2 - y1;
@@ -298,6 +322,8 @@ FaceDetector::FaceDetector(const DetectorOptions& options) : impl_(std::make_uni
   impl_->options = options;
   if (!(options.score_threshold >= 0.f && options.score_threshold <= 1.f))
     throw ModelError("detector score threshold must be between 0 and 1");
+  if (!(options.edge_score_threshold >= 0.f && options.edge_score_threshold <= 1.f))
+    throw ModelError("detector edge score threshold must be between 0 and 1");
   if (!(options.nms_threshold > 0.f && options.nms_threshold <= 1.f))
     throw ModelError("detector NMS threshold must be in (0, 1]");
   // Checks presence and sha256; OpenCV 4.6 then loads the model from the same path.
@@ -311,7 +337,7 @@ FaceDetector::~FaceDetector() = default;
 
 const DetectorOptions& FaceDetector::options() const { return impl_->options; }
 
-std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
+std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image, EdgeRule edge_rule) {
   std::vector<DetectedFace> result;
   if (image.empty()) return result;
   const cv::Mat bgr = as_bgr8(image, "detect");
@@ -338,9 +364,10 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
       scaled = shrink_to(finer.empty() ? bgr : finer, size);
     }
     if (pass.scale <= 1.0) finer = scaled;
-    // The second network sees the whole-image pass without the border: measured on testdata, it
-    // finds the masked faces it adds only there (docs/models.md).
-    if (impl_->second && idx == 0) impl_->run_second(scaled, pass, W, H, candidates);
+    // The second network sees the whole-image pass without the black border: measured on
+    // testdata, it finds the masked faces it adds only there (docs/models.md). The edge rule's
+    // run frames the same image in a mirrored border of its own.
+    if (impl_->second && idx == 0) impl_->run_second(scaled, pass, W, H, edge_rule, candidates);
     if (pass.pad > 0) {
       cv::Mat padded;
       // BORDER_ISOLATED: `scaled` may be a view into a larger buffer (a video frame with spare
@@ -367,11 +394,11 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
   // input (models/region_detail.h); dropped before the merge, so it can suppress no real face.
   std::erase_if(candidates, [&](const Candidate& c) { return region_detail(bgr, c.face.box) < kMinFaceDetail; });
 
-  // Merge: greedy NMS over all passes, whole faces first (by score), then the faces that touch
-  // an inner tile edge, which are kept only when nothing else covers them (privacy first: a face
-  // seen only cut by a tile edge is still a face).
+  // Merge: greedy NMS over all passes, whole faces first (by score), then the fallbacks (faces
+  // that touch an inner tile edge, the edge rule's faces), which are kept only when nothing else
+  // covers them (privacy first: a face seen only cut by a tile edge is still a face).
   std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.at_tile_edge != b.at_tile_edge) return !a.at_tile_edge;
+    if (a.fallback != b.fallback) return !a.fallback;
     return a.face.score > b.face.score;
   });
   // When the two networks see the same face and disagree on its extent (more than a fifth of
@@ -385,8 +412,8 @@ std::vector<DetectedFace> FaceDetector::detect(const cv::Mat& image) {
     bool suppressed = false;
     for (std::size_t k = 0; k < result.size(); ++k) {
       if (iou(c.face.box, result[k].box) > nms ||
-          (c.at_tile_edge && intersection_over_smaller(c.face.box, result[k].box) > 0.5f)) {
-        if (c.second != kept_second[k] && !c.at_tile_edge && share_inside(c.face.box, result[k].box) < 0.8f)
+          (c.fallback && intersection_over_smaller(c.face.box, result[k].box) > 0.5f)) {
+        if (c.second != kept_second[k] && !c.fallback && share_inside(c.face.box, result[k].box) < 0.8f)
           result[k].box = union_box(result[k].box, c.face.box);
         suppressed = true;
         break;

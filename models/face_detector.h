@@ -5,9 +5,10 @@
 // Contract: detect() never returns a face with score below options.score_threshold, nor one
 // whose box shows less than kMinFaceDetail of detail (models/region_detail.h: the "faces"
 // YuNet reports on a black picture); boxes are clipped to the image (landmarks are not: a face
-// cut by the edge may have landmarks outside it); any image of at least 1 x 1 runs, whatever
-// its aspect ratio (a tile under the network's minimum input is framed in black); throws
-// ModelError if the model cannot run.
+// cut by the edge may have landmarks outside it); a face of the second network reaching the
+// image edge may score down to options.edge_score_threshold (see there); any image of at
+// least 1 x 1 runs, whatever its aspect ratio (a tile under the network's minimum input is
+// framed in black); throws ModelError if the model cannot run or an option is out of range.
 // The constructor checks the model's sha256 (options.model_sha256) with
 // read_verified_model, then lets OpenCV load it from the same path (OpenCV 4.6 has no
 // buffer overload of FaceDetectorYN::create); the same for the second model.
@@ -52,6 +53,14 @@ struct DetectorOptions {
   std::string second_model_path;
   std::string second_model_sha256;
   float second_score_threshold = 0.5f;
+  // Faces cut by the image edge: a face that loses its eyes or mouth to the edge scores low.
+  // When edge_score_threshold is below second_score_threshold, the second network runs once
+  // more on the whole-image pass framed by a mirrored border (1/8 of its long edge on every
+  // side), and its boxes that reach the image edge with at least half of their area
+  // inside the image are accepted from edge_score_threshold, but only where no other detection
+  // covers them (as the boxes cut by a tile edge). A box mostly in the border is the mirror
+  // image of a face inside. >= second_score_threshold: the rule is off (no extra run).
+  float edge_score_threshold = 0.3f;
 };
 
 // One detector pass: the image scaled by `scale` (input_width x input_height), framed by `pad`
@@ -75,6 +84,9 @@ std::vector<DetectionPass> plan_detection_passes(int width, int height, const De
 // The smallest face height (original pixels) the plan is expected to find reliably.
 float smallest_planned_face(const std::vector<DetectionPass>& passes);
 
+// Whether a detect() call applies the edge rule (DetectorOptions::edge_score_threshold).
+enum class EdgeRule { apply, skip };
+
 class FaceDetector {
  public:
   explicit FaceDetector(const DetectorOptions& options);
@@ -82,8 +94,9 @@ class FaceDetector {
   FaceDetector(const FaceDetector&) = delete;
   FaceDetector& operator=(const FaceDetector&) = delete;
 
-  // Faces in an 8-bit BGR image, in its pixel coordinates.
-  std::vector<DetectedFace> detect(const cv::Mat& bgr);
+  // Faces in an 8-bit BGR image, in its pixel coordinates. EdgeRule::skip leaves the edge
+  // rule out whatever the options say (the redaction verification: see docs/models.md).
+  std::vector<DetectedFace> detect(const cv::Mat& bgr, EdgeRule edge_rule = EdgeRule::apply);
 
   const DetectorOptions& options() const;
 

@@ -16,6 +16,7 @@ DetectorOptions detector_options(const Config& config) {
     o.second_model_path = effective_model_dir(config) + "/" + config.models.second_detector;
     o.second_model_sha256 = config.models.second_detector_sha256;
     o.second_score_threshold = static_cast<float>(config.detection.second_score_threshold);
+    o.edge_score_threshold = static_cast<float>(config.detection.edge_score_threshold);
   }
   return o;
 }
@@ -25,8 +26,10 @@ std::string detection_settings(const Config& config) {
   const auto& d = config.detection;
   std::string s = "detector " + m.detector_sha256.substr(0, 16) + " score " + std::to_string(d.score_threshold) +
                   " nms " + std::to_string(d.nms_threshold) + " mode " + d.mode;
-  if (!m.second_detector.empty())
+  if (!m.second_detector.empty()) {
     s += "; second " + m.second_detector_sha256.substr(0, 16) + " score " + std::to_string(d.second_score_threshold);
+    if (d.edge_score_threshold < d.second_score_threshold) s += " edge " + std::to_string(d.edge_score_threshold);
+  }
   return s;
 }
 

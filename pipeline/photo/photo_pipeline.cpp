@@ -192,7 +192,7 @@ std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, con
   // one-pass detector of its own.
   const std::vector<DetectionPass> plan = plan_detection_passes(W, H, first_pass_);
   if (plan.size() <= 1) {
-    for (const auto& f : detector_.detect(bgr)) found.push_back({f, false});
+    for (const auto& f : detector_.detect(bgr, EdgeRule::skip)) found.push_back({f, false});
   } else {
     const cv::Size coarse(plan.front().input_width, plan.front().input_height);
     cv::Mat small;
@@ -208,7 +208,7 @@ std::vector<DetectedFace> RedactionVerifier::unexplained(const cv::Mat& bgr, con
       one_pass = whole_.get();
     }
     const float fx = static_cast<float>(W) / small.cols, fy = static_cast<float>(H) / small.rows;
-    for (DetectedFace f : one_pass->detect(small)) {
+    for (DetectedFace f : one_pass->detect(small, EdgeRule::skip)) {
       f.box = Box{f.box.x * fx, f.box.y * fy, f.box.w * fx, f.box.h * fy};
       for (auto& lm : f.landmarks) lm = Point{lm.x * fx, lm.y * fy};
       found.push_back({f, false});

@@ -75,7 +75,10 @@ struct PhotoResult {
 //    about the same scale are skipped (crowds).
 // For larger images the finer passes are not repeated away from the blurred faces: a face
 // the first pass missed there, too small for the coarse pass, is not looked for again
-// (docs/models.md).
+// (docs/models.md). The edge rule (DetectorOptions::edge_score_threshold) is not repeated
+// either: away from the paint the first pass saw the same pixels at the image edge, and on
+// the painted photos of testdata it found only edge boxes scoring just above its threshold,
+// none a face, which held the photos (benchmarks/RESULTS.md).
 // A detection is explained when it coincides with a kept face (IoU >= 0.3; a detection cut
 // by a square's edge: half of it inside a kept face), or when its five landmarks all lie on
 // painted ellipses (the painted blob itself). Everything else is returned.

@@ -30,6 +30,7 @@ TEST(Config, EmptyFileGivesDefaults) {
   EXPECT_FLOAT_EQ(c.redaction.expand, 1.6);
   EXPECT_EQ(c.models.second_detector, "face_detection_yunet_2023mar.onnx");
   EXPECT_DOUBLE_EQ(c.detection.second_score_threshold, 0.5);
+  EXPECT_DOUBLE_EQ(c.detection.edge_score_threshold, 0.3);
   EXPECT_TRUE(c.policy.hold_parent_uploads);
 }
 
@@ -71,6 +72,7 @@ TEST(Config, ExampleFileParsesAndMatchesDefaults) {
   EXPECT_EQ(c.models.embedder_sha256, d.models.embedder_sha256);
   EXPECT_EQ(c.models.second_detector_sha256, d.models.second_detector_sha256);
   EXPECT_DOUBLE_EQ(c.detection.second_score_threshold, d.detection.second_score_threshold);
+  EXPECT_DOUBLE_EQ(c.detection.edge_score_threshold, d.detection.edge_score_threshold);
   EXPECT_EQ(c.renditions.thumb_size, d.renditions.thumb_size);
   EXPECT_DOUBLE_EQ(c.matching.accept_threshold, d.matching.accept_threshold);
   EXPECT_DOUBLE_EQ(c.matching.reject_threshold, d.matching.reject_threshold);
@@ -120,6 +122,8 @@ TEST(Config, WrongTypeIsNamed) {
 TEST(Config, OutOfRangeIsNamed) {
   EXPECT_EQ(error_of("[detection]\nscore_threshold = 3\n"),
             "test.toml: detection.score_threshold: must be between 0 and 1 (got 3)");
+  EXPECT_EQ(error_of("[detection]\nedge_score_threshold = -0.1\n"),
+            "test.toml: detection.edge_score_threshold: must be between 0 and 1 (got -0.1)");
   EXPECT_EQ(error_of("[renditions]\nquality = 0\n"),
             "test.toml: renditions.quality: must be between 1 and 100 (got 0)");
   EXPECT_EQ(error_of("[redaction]\nstyle = \"swirl\"\n"),

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -138,6 +140,50 @@ TEST(YuNet2023Network, WhereTheNetworksDisagreeTheBoxTakesInBoth) {
   EXPECT_EQ(std::count_if(both_faces.begin(), both_faces.end(), [&](const DetectedFace& f) { return iou(f.box, merged->box) > 0.3f; }),
             1)
       << "one face, not two";
+}
+
+// The edge rule (DetectorOptions::edge_score_threshold): a masked face 48x42 px cut by the top
+// edge of a 400x225 crowd photo, above the eyes. On the whole-image pass as it is, 2022mar does
+// not find it and 2023mar scores it 0.16; with a mirrored border 2023mar scores it ~0.36.
+TEST(YuNet2023Network, TheEdgeRuleFindsAFaceCutByTheTopEdgeAndOnlyAddsFaces) {
+  const cv::Mat img = image("detection/images/facemask_maksssksksss91.png");
+  ASSERT_EQ(img.cols, 400);
+  const Box truth{200, 1, 48, 42};
+  auto on_it = [&](const std::vector<DetectedFace>& faces) {
+    return std::any_of(faces.begin(), faces.end(), [&](const DetectedFace& f) { return iou(truth, f.box) > 0.4f; });
+  };
+  DetectorOptions off = detector_options(true), on = detector_options(true);
+  off.edge_score_threshold = off.second_score_threshold;  // the rule off: no mirrored run
+  on.edge_score_threshold = 0.3f;
+  FaceDetector without_rule(off), with_rule(on);
+  auto same_faces_and_more = [&](const cv::Mat& picture, std::size_t at_most_more, const char* what) {
+    const auto without = without_rule.detect(picture);
+    const auto with = with_rule.detect(picture);
+    // Its boxes are kept only where nothing else was found: every other face is unchanged.
+    for (const auto& f : without) {
+      EXPECT_TRUE(std::any_of(with.begin(), with.end(), [&](const DetectedFace& g) {
+        return g.score == f.score && g.box.x == f.box.x && g.box.y == f.box.y && g.box.w == f.box.w &&
+               g.box.h == f.box.h;
+      })) << what << ": changed the face at " << f.box.x << "," << f.box.y;
+    }
+    EXPECT_GE(with.size(), without.size()) << what;
+    EXPECT_LE(with.size(), without.size() + at_most_more) << what;
+    return std::pair{without, with};
+  };
+  const auto [without, with] = same_faces_and_more(img, 3, "the crowd photo");
+  EXPECT_FALSE(on_it(without)) << "the rule off";
+  EXPECT_TRUE(on_it(with)) << "the rule on";
+  // On photos without people it adds nothing (measured on all five, benchmarks/RESULTS.md).
+  for (const char* f : {"robustness/negatives/rocket.jpg", "robustness/negatives/coffee.png",
+                        "robustness/negatives/chelsea_cat.png"})
+    same_faces_and_more(image(f), 0, f);
+  EXPECT_THROW(
+      [] {
+        DetectorOptions bad = detector_options(true);
+        bad.edge_score_threshold = 1.5f;
+        FaceDetector d(bad);
+      }(),
+      ModelError);
 }
 
 }  // namespace

@@ -16,14 +16,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-if [ "${1:-}" != "--inner" ]; then
-  build=${1:-$root/build}
-  if [ ! -f "$build/CMakeCache.txt" ]; then cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
-  cmake --build "$build" --target veild veil -- -j"${JOBS:-2}"
-  export VEIL_MODEL_DIR=${VEIL_MODEL_DIR:-$build/models}
-  exec "$root/scripts/with-test-postgres" "$0" --inner "$build"
-fi
-build=$2
+# shellcheck source=benchmarks/lib.sh
+. "$here/lib.sh"
+bench_enter "$@" -- veild veil
 count=${COUNT:-200}
 rate=${RATE:-1}
 tmp=$(mktemp -d /tmp/veil-bench-XXXXXX)
@@ -62,10 +57,7 @@ EOT
 start_veild() {
   write_config "$1"
   local log="$tmp/veild-$1.log"
-  GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} "$build/daemon/veild" --config "$tmp/veil.toml" --data-dir "$tmp/data" >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 600); do grep -q "veild ready" "$log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  grep -q "veild ready" "$log" || { cat "$log"; exit 1; }
+  bench_start_veild "$tmp/veil.toml" "$tmp/data" "$log"
 }
 stop_veild() { kill -TERM "$pid"; wait "$pid" || true; pid=""; }
 # Waits until the SQL count $1 reaches $2 (at most 20 minutes).

@@ -16,14 +16,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-if [ "${1:-}" != "--inner" ]; then
-  build=${1:-$root/build}
-  if [ ! -f "$build/CMakeCache.txt" ]; then cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
-  cmake --build "$build" --target veild veil daemon_throughput -- -j"${JOBS:-2}"
-  export VEIL_MODEL_DIR=${VEIL_MODEL_DIR:-$build/models}
-  exec "$root/scripts/with-test-postgres" "$0" --inner "$build"
-fi
-build=$2
+# shellcheck source=benchmarks/lib.sh
+. "$here/lib.sh"
+bench_enter "$@" -- veild veil daemon_throughput
 count=${COUNT:-60}
 latency_count=${LATENCY_COUNT:-20}
 rate=${RATE:-2}
@@ -63,10 +58,7 @@ endpoint = "ipc://$sock/events.ipc"
 port = 0
 EOT
   log="$tmp/veild-$workers.log"
-  GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} "$build/daemon/veild" --config "$tmp/veil-$workers.toml" --data-dir "$tmp/data" >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 600); do grep -q "veild ready" "$log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  grep -q "veild ready" "$log" || { cat "$log"; exit 1; }
+  bench_start_veild "$tmp/veil-$workers.toml" "$tmp/data" "$log"
   port=$(grep -o 'http: listening on [^ ]*' "$log" | sed 's/.*://')
   result=$("$build/benchmarks/daemon_throughput" --endpoint "ipc://$sock/ingest.ipc" --events "ipc://$sock/events.ipc" \
     --server-key-file "$tmp/data/curve/server.pub" --key "$tmp/bench.key" --journal "$child" --uploader "$staff" \

@@ -15,14 +15,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-if [ "${1:-}" != "--inner" ]; then
-  build=${1:-$root/build}
-  if [ ! -f "$build/CMakeCache.txt" ]; then cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
-  cmake --build "$build" --target veil -- -j"${JOBS:-2}"
-  export VEIL_MODEL_DIR=${VEIL_MODEL_DIR:-$build/models}
-  exec "$root/scripts/with-test-postgres" "$0" --inner "$build"
-fi
-build=$2
+# shellcheck source=benchmarks/lib.sh
+. "$here/lib.sh"
+bench_enter "$@" -- veil
 photos=${PHOTOS:-500}
 videos=${VIDEOS:-20}
 tmp=$(mktemp -d /tmp/veil-bench-XXXXXX)

@@ -153,7 +153,7 @@ Nursery make_nursery(pqxx::connection& db, int children) {
 // original, then the media row with its `process` job); returns the media id.
 std::string upload(pqxx::connection& db, const Options& o, const veil::SecretKey& master, const Nursery& n,
                    std::int64_t child, const std::string& photo, int index) {
-  const std::string bytes = read_whole_file(photo);
+  const std::string bytes = veil::read_whole_file(photo);
   const std::string submission = "bench-" + std::to_string(index);
   const std::string id = veil::media_id_for_submission(master, n.parent, submission);
   const veil::SecretKey key = veil::child_data_key(db, master, child, true);
@@ -340,7 +340,7 @@ int run(const Options& o) {
   files.Get(R"(/file/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
     const RealItem& r = by_area[std::stoul(req.matches[1])];
     for (const auto& rr : r.renditions)
-      if (rr.kind == "display") res.set_content(read_whole_file(rr.path), "image/jpeg");
+      if (rr.kind == "display") res.set_content(veil::read_whole_file(rr.path), "image/jpeg");
   });
   const int files_port = files.bind_to_any_port("127.0.0.1");
   std::thread files_thread([&] { files.listen_after_bind(); });

@@ -17,16 +17,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-if [ "${1:-}" != "--inner" ]; then
-  build=${1:-$root/build}
-  if [ ! -f "$build/CMakeCache.txt" ]; then cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
-  cmake --build "$build" --target moderation_queue -- -j"${JOBS:-2}"
-  # The models: $VEIL_MODEL_DIR, else the build's models/ when it holds them, else the
-  # directory the build was configured with (VEIL_DEFAULT_MODEL_DIR).
-  if [ -z "${VEIL_MODEL_DIR:-}" ] && ls "$build"/models/*.onnx >/dev/null 2>&1; then export VEIL_MODEL_DIR=$build/models; fi
-  exec "$root/scripts/with-test-postgres" "$0" --inner "$build"
-fi
-build=$2
+# shellcheck source=benchmarks/lib.sh
+. "$here/lib.sh"
+bench_enter "$@" -- moderation_queue
 tmp=$(mktemp -d /tmp/veil-bench-XXXXXX)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT

@@ -13,14 +13,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-if [ "${1:-}" != "--inner" ]; then
-  build=${1:-$root/build}
-  if [ ! -f "$build/CMakeCache.txt" ]; then cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo; fi
-  cmake --build "$build" --target veild veil soak -- -j"${JOBS:-2}"
-  export VEIL_MODEL_DIR=${VEIL_MODEL_DIR:-$build/models}
-  exec "$root/scripts/with-test-postgres" "$0" --inner "$build"
-fi
-build=$2
+# shellcheck source=benchmarks/lib.sh
+. "$here/lib.sh"
+bench_enter "$@" -- veild veil soak
 uploads=${UPLOADS:-2000}
 clients=${CLIENTS:-8}
 workers=${WORKERS:-2}
@@ -64,10 +59,7 @@ endpoint = ""
 port = 0
 EOT
 log="$tmp/veild.log"
-GLIBC_TUNABLES=${GLIBC_TUNABLES-glibc.malloc.hugetlb=1} "$build/daemon/veild" --config "$tmp/veil.toml" --data-dir "$tmp/data" >"$log" 2>&1 &
-pid=$!
-for _ in $(seq 600); do grep -q "veild ready" "$log" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-grep -q "veild ready" "$log" || { cat "$log"; exit 1; }
+bench_start_veild "$tmp/veil.toml" "$tmp/data" "$log"
 
 echo "soak: $uploads uploads from $clients clients, $workers workers, ${#photos[@]} photos cycled; $(nproc) cores"
 result=$(timeout "$timeout_s" "$build/benchmarks/soak" --endpoint "ipc://$sock/ingest.ipc" \

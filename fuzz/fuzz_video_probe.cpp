@@ -1,8 +1,8 @@
 // probe_video() and the first pictures' decoding (VideoDecoder) on any bytes: a VideoInfo
 // within the limits and upright-sized 8-bit yuv420p pictures of one size, or VideoError.
 // Probing takes a path, as the pipeline gives it one, so the bytes are written to a file of
-// this process first. The limits are small (1 MP, 2 MiB, 30 s) and at most eight pictures are
-// decoded, so that a run spends its time in the demuxers and the first frames' decoding.
+// this process first. The limits are small and only the first pictures are decoded, so that a
+// run spends its time in the demuxers and the first frames' decoding.
 #include <unistd.h>
 
 #include <cstdint>

@@ -22,14 +22,7 @@ bench_enter "$@" -- veild veil daemon_throughput
 count=${COUNT:-60}
 latency_count=${LATENCY_COUNT:-20}
 rate=${RATE:-2}
-tmp=$(mktemp -d /tmp/veil-bench-XXXXXX)
-chmod 755 "$tmp"
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_workspace
 url=$VEIL_TEST_DATABASE_URL
 veil=("$build/cli/veil" --database-url "$url" --data-dir "$tmp/data")
 photos=("$root"/../shared/testdata/detection/images/*.jpg)

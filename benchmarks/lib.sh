@@ -8,6 +8,10 @@
 #     BUILD_DIR/models if the models are there (else veil's compiled-in directory is used).
 #     Second call (inside): sets `build` and returns; VEIL_TEST_DATABASE_URL is the database.
 #
+#   bench_workspace
+#     Makes `tmp`, a directory under /tmp that the service user can enter, and on exit stops
+#     the veild of `pid` (when set) and removes `tmp`.
+#
 #   bench_start_veild CONFIG DATA_DIR LOG
 #     Starts veild in the background as the systemd unit does (glibc's malloc on huge pages
 #     unless GLIBC_TUNABLES is given), sets `pid`, and waits up to 60 s for "veild ready";
@@ -27,6 +31,14 @@ bench_enter() {
   cmake --build "$build" --target "${targets[@]}" -- -j"${JOBS:-2}"
   if [ -z "${VEIL_MODEL_DIR:-}" ] && ls "$build"/models/*.onnx >/dev/null 2>&1; then export VEIL_MODEL_DIR=$build/models; fi
   exec "$root/scripts/with-test-postgres" "$0" --inner "$build"
+}
+
+bench_workspace() {
+  tmp=$(mktemp -d /tmp/veil-bench-XXXXXX)
+  chmod 755 "$tmp"
+  pid=""
+  trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+        rm -rf "$tmp"' EXIT
 }
 
 bench_start_veild() {

@@ -21,14 +21,7 @@ clients=${CLIENTS:-8}
 workers=${WORKERS:-2}
 warm=${WARM:-200}
 timeout_s=${TIMEOUT:-1800}
-tmp=$(mktemp -d /tmp/veil-soak-XXXXXX)
-chmod 755 "$tmp"
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_workspace
 url=$VEIL_TEST_DATABASE_URL
 veil=("$build/cli/veil" --database-url "$url" --data-dir "$tmp/data")
 photos=("$root"/../shared/testdata/detection/images/*.jpg "$root"/../shared/testdata/detection/images/*.png)
